@@ -1,0 +1,126 @@
+// Configuration of the development OpenID provider, read only from environment variables.
+//
+// Every variable is optional; `loadConfig` validates them all and throws a ConfigError
+// naming the offending variable, so that start-up fails with one clear line.
+
+export class ConfigError extends Error {
+  constructor(variable, message) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+export const DEFAULTS = Object.freeze({
+  DEVIDP_PORT: '4000',
+  DEVIDP_HOST: '127.0.0.1',
+  DEVIDP_CLIENT_ID: 'bff-dev',
+  // A development-only value, published in the README on purpose.
+  DEVIDP_CLIENT_SECRET: 'dev-client-secret-change-me',
+  DEVIDP_REDIRECT_URIS: 'http://localhost:8080/api/auth/callback',
+  DEVIDP_POST_LOGOUT_REDIRECT_URIS: 'http://localhost:8080/',
+  DEVIDP_BACKCHANNEL_LOGOUT_URI: 'http://localhost:8080/api/auth/backchannel-logout',
+  DEVIDP_API_AUDIENCE: 'http://localhost:8080/api',
+});
+
+function read(env, name) {
+  const value = env[name];
+  return value === undefined ? DEFAULTS[name] : value;
+}
+
+function parsePort(env) {
+  const raw = read(env, 'DEVIDP_PORT').trim();
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) {
+    throw new ConfigError('DEVIDP_PORT', `expected a TCP port number between 0 and 65535, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function parseFlag(env, name) {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new ConfigError(name, `expected "1" or "0" (or unset), got "${raw}"`);
+}
+
+function parseNonEmpty(env, name) {
+  const value = read(env, name);
+  if (value.trim() === '' || value !== value.trim()) {
+    throw new ConfigError(name, 'must be a non-empty value without surrounding whitespace');
+  }
+  return value;
+}
+
+// An absolute http(s) URL without a fragment, returned exactly as given.
+function parseHttpUrl(name, value) {
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(name, `"${value}" is not an absolute URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `"${value}" must use http or https`);
+  }
+  if (url.hash || value.includes('#')) {
+    throw new ConfigError(name, `"${value}" must not contain a fragment`);
+  }
+  return value;
+}
+
+function parseUrlList(env, name) {
+  const items = read(env, name).split(',').map((item) => item.trim()).filter(Boolean);
+  if (items.length === 0) {
+    throw new ConfigError(name, 'must list at least one URL (comma-separated)');
+  }
+  return items.map((item) => parseHttpUrl(name, item));
+}
+
+// The issuer identifier is used byte for byte; only a bare origin (optionally with a
+// trailing "/", as Auth0 issuers have) is supported because the provider is not mounted
+// under a path prefix.
+export function parseIssuer(value, name = 'DEVIDP_ISSUER') {
+  parseHttpUrl(name, value);
+  const url = new URL(value);
+  if (url.pathname !== '/' || url.search || url.username || url.password) {
+    throw new ConfigError(name, `"${value}" must be a bare origin such as http://127.0.0.1:4000 (no path, query or credentials)`);
+  }
+  return value;
+}
+
+/**
+ * @param {Record<string, string | undefined>} env usually process.env
+ */
+export function loadConfig(env = process.env) {
+  const port = parsePort(env);
+  const host = parseNonEmpty(env, 'DEVIDP_HOST');
+  // With DEVIDP_PORT=0 the OS picks a free port; the default issuer is then derived from
+  // the port actually bound (see server.js), so it is left undefined here.
+  const issuer = env.DEVIDP_ISSUER !== undefined
+    ? parseIssuer(env.DEVIDP_ISSUER)
+    : (port === 0 ? undefined : `http://127.0.0.1:${port}`);
+
+  const apiAudienceRaw = read(env, 'DEVIDP_API_AUDIENCE').trim();
+  const apiAudience = apiAudienceRaw === ''
+    ? undefined // an empty value disables the API resource
+    : parseHttpUrl('DEVIDP_API_AUDIENCE', apiAudienceRaw);
+
+  return {
+    port,
+    host,
+    issuer,
+    client: {
+      clientId: parseNonEmpty(env, 'DEVIDP_CLIENT_ID'),
+      clientSecret: parseNonEmpty(env, 'DEVIDP_CLIENT_SECRET'),
+      redirectUris: parseUrlList(env, 'DEVIDP_REDIRECT_URIS'),
+      postLogoutRedirectUris: parseUrlList(env, 'DEVIDP_POST_LOGOUT_REDIRECT_URIS'),
+      backchannelLogoutUri: parseHttpUrl(
+        'DEVIDP_BACKCHANNEL_LOGOUT_URI',
+        parseNonEmpty(env, 'DEVIDP_BACKCHANNEL_LOGOUT_URI'),
+      ),
+    },
+    apiAudience,
+    exitOnStdinClose: parseFlag(env, 'DEVIDP_EXIT_ON_STDIN_CLOSE'),
+    allowLoopbackBackchannel: parseFlag(env, 'DEVIDP_ALLOW_LOOPBACK_BACKCHANNEL'),
+  };
+}

@@ -1,0 +1,252 @@
+// oidc-provider 9.13 configuration of the dev identity provider.
+
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+
+import Provider, { errors } from 'oidc-provider';
+
+import {
+  ALL_PERMISSIONS, findUserBySub, userClaims,
+} from './users.js';
+import {
+  PAGE_CSP, logoutPage, messagePage, signedOutPage,
+} from './views.js';
+
+export const TTL = Object.freeze({
+  AccessToken: 600,
+  AuthorizationCode: 60,
+  IdToken: 600,
+  RefreshToken: 24 * 60 * 60,
+  Session: 24 * 60 * 60,
+  Grant: 24 * 60 * 60,
+  Interaction: 10 * 60,
+});
+
+/** A fresh RS256 signing key, held in memory only. */
+function generateSigningKey() {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    ...privateKey.export({ format: 'jwk' }),
+    kid: randomUUID(),
+    alg: 'RS256',
+    use: 'sig',
+  };
+}
+
+function setPageHeaders(ctx) {
+  ctx.type = 'html';
+  ctx.set('Content-Security-Policy', PAGE_CSP);
+  ctx.set('X-Frame-Options', 'DENY');
+  ctx.set('Referrer-Policy', 'no-referrer');
+}
+
+/**
+ * Grants the first-party client everything the authorization request asks for, so that
+ * no consent screen is ever shown. API scopes (the API's permission names) are granted
+ * only when the user holds that permission and rejected otherwise.
+ */
+async function loadExistingGrant(ctx) {
+  const { oidc } = ctx;
+  const { accountId } = oidc.account;
+  const clientId = oidc.client.clientId;
+  const grantId = oidc.result?.consent?.grantId || oidc.session.grantIdFor(clientId);
+
+  let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  if (!grant || grant.accountId !== accountId || grant.clientId !== clientId) {
+    grant = new oidc.provider.Grant({ accountId, clientId });
+  }
+
+  grant.addOIDCScope([...oidc.requestParamOIDCScopes]);
+  if (oidc.requestParamClaims.size) {
+    grant.addOIDCClaims([...oidc.requestParamClaims]);
+  }
+
+  const permissions = new Set(findUserBySub(accountId)?.permissions ?? []);
+  for (const [indicator, resourceServer] of Object.entries(oidc.resourceServers)) {
+    const requested = [...oidc.requestParamScopes].filter((s) => resourceServer.scopes.has(s));
+    const allowed = requested.filter((s) => permissions.has(s));
+    const denied = requested.filter((s) => !permissions.has(s));
+    grant.addResourceScope(indicator, allowed.join(' '));
+    if (denied.length) grant.rejectResourceScope(indicator, denied.join(' '));
+  }
+
+  await grant.save();
+  return grant;
+}
+
+/**
+ * @param {object} options
+ * @param {string} options.issuer
+ * @param {ReturnType<import('./config.js').loadConfig>} options.config
+ * @param {(message: string) => void} options.log
+ */
+export function createProvider({ issuer, config, log }) {
+  const { client, apiAudience } = config;
+
+  const apiResourceServer = apiAudience && Object.freeze({
+    audience: apiAudience,
+    // The API's scopes are its permission names (an Auth0 API's "permissions").
+    scope: ALL_PERMISSIONS.join(' '),
+    accessTokenFormat: 'jwt',
+    accessTokenTTL: TTL.AccessToken,
+    jwt: { sign: { alg: 'RS256' } },
+  });
+
+  const configuration = {
+    clients: [{
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+      client_name: 'BFF (development)',
+      application_type: 'web',
+      // client_secret_post is accepted as well: oidc-provider treats the two alike.
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: client.redirectUris,
+      post_logout_redirect_uris: client.postLogoutRedirectUris,
+      backchannel_logout_uri: client.backchannelLogoutUri,
+      backchannel_logout_session_required: true,
+      id_token_signed_response_alg: 'RS256',
+    }],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+    responseTypes: ['code'],
+    pkce: { required: () => true }, // S256 is the only method oidc-provider 9 supports
+
+    jwks: { keys: [generateSigningKey()] },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    claims: {
+      acr: null,
+      auth_time: null,
+      iss: null,
+      sid: null,
+      openid: ['sub'],
+      profile: ['name', 'nickname', 'picture', 'updated_at', 'roles'],
+      email: ['email', 'email_verified'],
+    },
+    // Put the scope-derived claims (name, email, picture, roles...) in the ID token too.
+    conformIdTokenClaims: false,
+    // Auth0's way of asking for an API access token; mapped to a resource indicator.
+    extraParams: ['audience'],
+
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      userinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          setPageHeaders(ctx);
+          ctx.body = logoutPage({ form, clientName: ctx.oidc.client?.clientName });
+        },
+        async postLogoutSuccessSource(ctx) {
+          setPageHeaders(ctx);
+          ctx.body = signedOutPage({ clientName: ctx.oidc.client?.clientName });
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        async defaultResource(ctx, _client, oneOf) {
+          if (oneOf) return oneOf;
+          // `audience=<api>` on the authorization request stands for `resource=<api>`.
+          const audience = ctx.oidc.params?.audience;
+          return typeof audience === 'string' && audience !== '' ? audience : undefined;
+        },
+        // Without a `resource` at the token endpoint, keep issuing tokens for the API
+        // the authorization was for (as Auth0 does with `audience`).
+        async useGrantedResource() {
+          return true;
+        },
+        async getResourceServerInfo(_ctx, resourceIndicator) {
+          if (apiResourceServer && resourceIndicator === apiAudience) {
+            return apiResourceServer;
+          }
+          throw new errors.InvalidTarget(apiAudience
+            ? `unknown audience/resource; this provider only knows ${apiAudience}`
+            : 'this provider has no API audience configured (DEVIDP_API_AUDIENCE is empty)');
+        },
+      },
+    },
+
+    async findAccount(_ctx, sub) {
+      const user = findUserBySub(sub);
+      if (!user) return undefined;
+      return {
+        accountId: user.sub,
+        async claims() {
+          return userClaims(user, issuer);
+        },
+      };
+    },
+
+    // The user's permissions in access tokens for the API (Auth0 RBAC style).
+    async extraTokenClaims(_ctx, token) {
+      if (token.kind !== 'AccessToken' || !apiAudience) return undefined;
+      if (token.resourceServer?.audience !== apiAudience) return undefined;
+      const user = findUserBySub(token.accountId);
+      return { permissions: user ? [...user.permissions] : [] };
+    },
+
+    loadExistingGrant,
+
+    // A refresh token whenever the client may use one and `offline_access` was granted.
+    // (oidc-provider only keeps `offline_access` when the request has prompt=consent;
+    // app.js adds that prompt, which this provider resolves without a consent screen.)
+    async issueRefreshToken(_ctx, tokenClient, code) {
+      return tokenClient.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access');
+    },
+    rotateRefreshToken: true,
+
+    ttl: { ...TTL },
+
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+
+    async renderError(ctx, out, error) {
+      setPageHeaders(ctx);
+      ctx.body = messagePage({
+        title: 'Something went wrong',
+        message: out.error_description || 'The request could not be processed.',
+        details: { error: out.error, state: out.state },
+      });
+      if (!(error instanceof errors.OIDCProviderError) || error.statusCode >= 500) {
+        log(`error page for ${ctx.method} ${ctx.path}: ${error?.stack ?? error}`);
+      }
+    },
+  };
+
+  if (config.allowLoopbackBackchannel) {
+    // oidc-provider's fetch passes an undici dispatcher that refuses loopback and other
+    // special-use addresses (SSRF protection). The only outgoing requests this
+    // configuration makes are back-channel logout POSTs to the configured URI, so when
+    // explicitly allowed, send them without that dispatcher.
+    configuration.fetch = (url, { dispatcher, ...options }) => globalThis.fetch(url, options);
+  }
+
+  const provider = new Provider(issuer, configuration);
+
+  provider.on('server_error', (ctx, err) => {
+    log(`server error on ${ctx.method} ${ctx.path}: ${err?.stack ?? err}`);
+  });
+  for (const event of ['authorization.error', 'grant.error', 'end_session.error', 'userinfo.error',
+    'introspection.error', 'revocation.error']) {
+    provider.on(event, (ctx, err) => {
+      const detail = err.error_description ? ` (${err.error_description})` : '';
+      log(`${event}: ${err.error ?? err.message}${detail}`);
+    });
+  }
+  provider.on('backchannel.success', (_ctx, logoutClient, accountId, sid) => {
+    log(`back-channel logout delivered to ${logoutClient.backchannelLogoutUri} (sub=${accountId}, sid=${sid})`);
+  });
+  provider.on('backchannel.error', (_ctx, err, logoutClient, accountId, sid) => {
+    const cause = err.cause ? `: ${err.cause.message ?? err.cause}` : '';
+    const hint = config.allowLoopbackBackchannel ? ''
+      : ' (to reach a loopback or private address, set DEVIDP_ALLOW_LOOPBACK_BACKCHANNEL=1)';
+    log(`back-channel logout to ${logoutClient.backchannelLogoutUri} failed (sub=${accountId}, sid=${sid}): ${err.message}${cause}${hint}`);
+  });
+
+  return provider;
+}

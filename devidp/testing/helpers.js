@@ -1,0 +1,175 @@
+// Test helpers: start the provider as a child process and drive it with fetch.
+
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const SERVER_JS = fileURLToPath(new URL('../server.js', import.meta.url));
+
+/** A currently free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Spawns `node server.js` with the given environment and resolves once it printed its
+ * ready line. The child's stderr is kept for diagnostics.
+ */
+export function startProvider(env, { timeoutMs = 15000 } = {}) {
+  const child = spawn(process.execPath, [SERVER_JS], {
+    env: { ...process.env, DEVIDP_EXIT_ON_STDIN_CLOSE: '1', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk) => { stderr += chunk; });
+
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`provider not ready after ${timeoutMs}ms\n${stderr}`));
+    }, timeoutMs);
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      stdout += chunk;
+      const line = stdout.split('\n').find((l) => l.startsWith('DEVIDP_READY '));
+      if (line) {
+        clearTimeout(timer);
+        resolve({ line, ...JSON.parse(line.slice('DEVIDP_READY '.length)) });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`provider exited with ${code} before ready\n${stderr}`));
+    });
+  });
+
+  return {
+    child,
+    ready,
+    get stdout() { return stdout; },
+    get stderr() { return stderr; },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.stdin.end(); // DEVIDP_EXIT_ON_STDIN_CLOSE=1
+      await exited;
+    },
+  };
+}
+
+/** Runs server.js to completion (for configuration errors). */
+export function runProvider(env, { timeoutMs = 10000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SERVER_JS], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c) => { stdout += c; });
+    child.stderr.setEncoding('utf8').on('data', (c) => { stderr += c; });
+    const timer = setTimeout(() => { child.kill(); reject(new Error('timed out')); }, timeoutMs);
+    child.once('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
+export function pkcePair() {
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  return { verifier, challenge };
+}
+
+export function decodeJwtPayload(jwt) {
+  const [, payload] = jwt.split('.');
+  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+}
+
+export function decodeJwtHeader(jwt) {
+  return JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString('utf8'));
+}
+
+/** A minimal browser: a path-aware cookie jar and manual redirects. */
+export class Browser {
+  constructor() {
+    /** @type {Map<string, {name: string, value: string, path: string, origin: string}>} */
+    this.cookies = new Map();
+  }
+
+  cookieHeader(url) {
+    const { origin, pathname } = new URL(url);
+    return [...this.cookies.values()]
+      .filter((c) => c.origin === origin && (pathname === c.path || pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)))
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ');
+  }
+
+  storeCookies(url, response) {
+    const { origin } = new URL(url);
+    for (const header of response.headers.getSetCookie()) {
+      const [pair, ...attrs] = header.split(';').map((s) => s.trim());
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      let path = '/';
+      let expired = value === '';
+      for (const attr of attrs) {
+        const [k, v = ''] = attr.split('=');
+        const key = k.toLowerCase();
+        if (key === 'path') path = v || '/';
+        if (key === 'max-age' && Number(v) <= 0) expired = true;
+        if (key === 'expires' && Date.parse(v) <= Date.now()) expired = true;
+      }
+      const id = `${origin} ${path} ${name}`;
+      if (expired) this.cookies.delete(id);
+      else this.cookies.set(id, { name, value, path, origin });
+    }
+  }
+
+  async request(url, { method = 'GET', form, headers = {} } = {}) {
+    const init = { method, redirect: 'manual', headers: { ...headers } };
+    const cookie = this.cookieHeader(url);
+    if (cookie) init.headers.cookie = cookie;
+    if (form) {
+      init.body = new URLSearchParams(form).toString();
+      init.headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    const response = await fetch(url, init);
+    this.storeCookies(url, response);
+    return response;
+  }
+
+  /**
+   * Follows redirects (GET) from `response` until one leaves for `stopPrefix` (returned
+   * as a URL, not fetched) or a non-redirect response arrives (returned).
+   */
+  async follow(response, baseUrl, stopPrefix, maxHops = 10) {
+    let current = response;
+    let currentUrl = baseUrl;
+    for (let hop = 0; hop < maxHops; hop += 1) {
+      if (current.status < 300 || current.status >= 400) return { response: current, url: currentUrl };
+      await current.arrayBuffer();
+      const next = new URL(current.headers.get('location'), currentUrl).href;
+      if (stopPrefix && next.startsWith(stopPrefix)) return { redirectedTo: new URL(next) };
+      currentUrl = next;
+      current = await this.request(next);
+    }
+    throw new Error('too many redirects');
+  }
+}
+
+/** The `action` of the first form in `html` whose action ends with `suffix`. */
+export function formAction(html, suffix) {
+  const actions = [...html.matchAll(/<form[^>]*\saction="([^"]+)"/g)].map((m) => m[1].replaceAll('&amp;', '&'));
+  const action = actions.find((a) => a.endsWith(suffix));
+  if (!action) throw new Error(`no form posting to *${suffix} in:\n${html}`);
+  return action;
+}

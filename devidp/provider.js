@@ -11,6 +11,8 @@ import {
   PAGE_CSP, logoutPage, messagePage, signedOutPage,
 } from './views.js';
 
+const OIDC_SCOPES = Object.freeze(['openid', 'offline_access', 'profile', 'email']);
+
 export const TTL = Object.freeze({
   AccessToken: 600,
   AuthorizationCode: 60,
@@ -41,8 +43,9 @@ function setPageHeaders(ctx) {
 
 /**
  * Grants the first-party client everything the authorization request asks for, so that
- * no consent screen is ever shown. API scopes (the API's permission names) are granted
- * only when the user holds that permission and rejected otherwise.
+ * no consent screen is ever shown. For the API, the requested OpenID scopes are granted
+ * too (as Auth0 lists them in an API token's scope) and permission names only when the
+ * user holds that permission; other permissions are rejected.
  */
 async function loadExistingGrant(ctx) {
   const { oidc } = ctx;
@@ -61,11 +64,12 @@ async function loadExistingGrant(ctx) {
   }
 
   const permissions = new Set(findUserBySub(accountId)?.permissions ?? []);
+  const allowed = (scope) => OIDC_SCOPES.includes(scope) || permissions.has(scope);
   for (const [indicator, resourceServer] of Object.entries(oidc.resourceServers)) {
     const requested = [...oidc.requestParamScopes].filter((s) => resourceServer.scopes.has(s));
-    const allowed = requested.filter((s) => permissions.has(s));
-    const denied = requested.filter((s) => !permissions.has(s));
-    grant.addResourceScope(indicator, allowed.join(' '));
+    const granted = requested.filter(allowed);
+    const denied = requested.filter((s) => !allowed(s));
+    grant.addResourceScope(indicator, granted.join(' '));
     if (denied.length) grant.rejectResourceScope(indicator, denied.join(' '));
   }
 
@@ -84,8 +88,9 @@ export function createProvider({ issuer, config, log }) {
 
   const apiResourceServer = apiAudience && Object.freeze({
     audience: apiAudience,
-    // The API's scopes are its permission names (an Auth0 API's "permissions").
-    scope: ALL_PERMISSIONS.join(' '),
+    // The API's own scopes are its permission names (an Auth0 API's "permissions"); the
+    // OpenID scopes appear in its tokens' scope as they do in Auth0's.
+    scope: [...OIDC_SCOPES, ...ALL_PERMISSIONS].join(' '),
     accessTokenFormat: 'jwt',
     accessTokenTTL: TTL.AccessToken,
     jwt: { sign: { alg: 'RS256' } },
@@ -114,7 +119,7 @@ export function createProvider({ issuer, config, log }) {
     jwks: { keys: [generateSigningKey()] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
 
-    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    scopes: [...OIDC_SCOPES],
     claims: {
       acr: null,
       auth_time: null,
@@ -131,6 +136,8 @@ export function createProvider({ issuer, config, log }) {
 
     features: {
       devInteractions: { enabled: false },
+      // Authorization requests come as plain redirects (see app.js for offline_access).
+      pushedAuthorizationRequests: { enabled: false },
       revocation: { enabled: true },
       introspection: { enabled: true },
       userinfo: { enabled: true },

@@ -3,13 +3,11 @@
 // the API audience, logout with back-channel logout, and the avatars over HTTP.
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  Browser, decodeJwtHeader, decodeJwtPayload, formAction, freePort, pkcePair, runProvider,
-  startProvider,
+  Browser, RelyingParty, decodeJwtHeader, decodeJwtPayload, formAction, freePort, pkcePair,
+  runProvider, startBackchannelReceiver, startProvider,
 } from '../testing/helpers.js';
 
 const CLIENT_ID = 'bff-test';
@@ -22,21 +20,12 @@ describe('devidp', () => {
   let rp; // the relying party's origin, e.g. http://localhost:PORT
   let redirectUri;
   let api;
-  const backchannel = [];
-  let rpServer;
+  let receiver; // stands in for the BFF's back-channel logout endpoint
+  let oidc;
 
   before(async () => {
-    // A stand-in for the BFF that receives back-channel logout POSTs.
-    rpServer = createServer((req, res) => {
-      let body = '';
-      req.setEncoding('utf8').on('data', (c) => { body += c; }).on('end', () => {
-        backchannel.push({ method: req.method, url: req.url, type: req.headers['content-type'], body });
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise((resolve) => rpServer.listen(0, '127.0.0.1', resolve));
-    const rpPort = rpServer.address().port;
-    rp = `http://localhost:${rpPort}`;
+    receiver = await startBackchannelReceiver();
+    rp = `http://localhost:${receiver.port}`;
     redirectUri = `${rp}/api/auth/callback`;
     api = `${rp}/api`;
 
@@ -47,93 +36,18 @@ describe('devidp', () => {
       DEVIDP_CLIENT_SECRET: CLIENT_SECRET,
       DEVIDP_REDIRECT_URIS: `${redirectUri},http://localhost:1/other`,
       DEVIDP_POST_LOGOUT_REDIRECT_URIS: `${rp}/`,
-      DEVIDP_BACKCHANNEL_LOGOUT_URI: `http://127.0.0.1:${rpPort}/api/auth/backchannel-logout`,
+      DEVIDP_BACKCHANNEL_LOGOUT_URI: `http://127.0.0.1:${receiver.port}/api/auth/backchannel-logout`,
       DEVIDP_API_AUDIENCE: api,
       DEVIDP_ALLOW_LOOPBACK_BACKCHANNEL: '1',
     });
     ({ issuer } = await provider.ready);
+    oidc = new RelyingParty({ issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri });
   });
 
   after(async () => {
     await provider?.stop();
-    rpServer?.close();
+    await receiver?.close();
   });
-
-  function authorizeUrl(params) {
-    const url = new URL('/auth', issuer);
-    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
-    return url.href;
-  }
-
-  /** Starts an authorization request; returns its PKCE verifier, state, nonce and the first response. */
-  async function startAuthorization(browser, { scope = 'openid profile email offline_access', ...extra } = {}) {
-    const { verifier, challenge } = pkcePair();
-    const state = randomBytes(12).toString('base64url');
-    const nonce = randomBytes(12).toString('base64url');
-    const url = authorizeUrl({
-      client_id: CLIENT_ID,
-      response_type: 'code',
-      redirect_uri: redirectUri,
-      scope,
-      state,
-      nonce,
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-      ...extra,
-    });
-    const response = await browser.request(url);
-    return { verifier, state, nonce, response, url };
-  }
-
-  /** Follows the authorization request to the sign-in page; returns its URL and HTML. */
-  async function openLoginPage(browser, start) {
-    const { response, url } = await browser.follow(start.response, start.url, redirectUri);
-    assert.equal(response.status, 200, 'sign-in page expected');
-    const html = await response.text();
-    assert.match(url, /\/interaction\/[\w-]+$/);
-    return { url, html };
-  }
-
-  async function submitLogin(browser, page, username, password) {
-    const action = new URL(formAction(page.html, '/login'), page.url).href;
-    const response = await browser.request(action, { method: 'POST', form: { username, password } });
-    return { response, action };
-  }
-
-  /** Signs in and returns the authorization response parameters at the redirect URI. */
-  async function signIn(browser, { username = 'alice', password = username, ...params } = {}) {
-    const start = await startAuthorization(browser, params);
-    const page = await openLoginPage(browser, start);
-    const { response, action } = await submitLogin(browser, page, username, password);
-    assert.equal(response.status, 303, `login should redirect, got ${response.status}`);
-    const { redirectedTo } = await browser.follow(response, action, redirectUri);
-    assert.ok(redirectedTo, 'expected a redirect to the redirect_uri');
-    return { ...start, callback: redirectedTo };
-  }
-
-  async function tokenRequest(form, { auth = 'basic' } = {}) {
-    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
-    const body = new URLSearchParams(form);
-    if (auth === 'basic') {
-      headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(CLIENT_ID)}:${encodeURIComponent(CLIENT_SECRET)}`).toString('base64')}`;
-    } else {
-      body.set('client_id', CLIENT_ID);
-      body.set('client_secret', CLIENT_SECRET);
-    }
-    const response = await fetch(new URL('/token', issuer), { method: 'POST', headers, body });
-    return { status: response.status, body: await response.json() };
-  }
-
-  async function exchangeCode(flow, options) {
-    const code = flow.callback.searchParams.get('code');
-    assert.ok(code, `no code in ${flow.callback}`);
-    return tokenRequest({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: redirectUri,
-      code_verifier: flow.verifier,
-    }, options);
-  }
 
   test('prints exactly one ready line on stdout', () => {
     assert.equal(provider.stdout, `DEVIDP_READY {"issuer":"http://127.0.0.1:${port}","port":${port}}\n`);
@@ -170,13 +84,13 @@ describe('devidp', () => {
 
   test('a wrong password re-renders the form with an error', async () => {
     const browser = new Browser();
-    const page = await openLoginPage(browser, await startAuthorization(browser));
+    const page = await oidc.openLoginPage(browser, await oidc.startAuthorization(browser));
     assert.match(page.html, /Sign in to Dev Identity Provider/);
     assert.match(page.html, /name="username"/);
     assert.match(page.html, /<button type="submit" id="sign-in"/);
     assert.doesNotMatch(page.html, /<script/i);
 
-    const { response } = await submitLogin(browser, page, 'alice', 'wrong');
+    const { response } = await oidc.submitLogin(browser, page, 'alice', 'wrong');
     assert.equal(response.status, 200);
     const html = await response.text();
     assert.match(html, /Invalid username or password/);
@@ -184,7 +98,7 @@ describe('devidp', () => {
     assert.match(response.headers.get('content-security-policy'), /default-src 'none'/);
 
     // User input is escaped.
-    const { response: again } = await submitLogin(browser, page, '<script>alert("x")</script>', 'x');
+    const { response: again } = await oidc.submitLogin(browser, page, '<script>alert("x")</script>', 'x');
     const escaped = await again.text();
     assert.match(escaped, /Invalid username or password/);
     assert.doesNotMatch(escaped, /<script>alert/);
@@ -195,12 +109,12 @@ describe('devidp', () => {
 
   test('alice signs in with authorization code + PKCE and gets ID, access and refresh tokens', async () => {
     const browser = new Browser();
-    const flow = await signIn(browser, { username: 'alice', password: 'alice' });
+    const flow = await oidc.signIn(browser, { username: 'alice', password: 'alice' });
     assert.equal(flow.callback.origin + flow.callback.pathname, redirectUri);
     assert.equal(flow.callback.searchParams.get('state'), flow.state);
     assert.equal(flow.callback.searchParams.get('iss'), issuer);
 
-    const { status, body } = await exchangeCode(flow);
+    const { status, body } = await oidc.exchangeCode(flow);
     assert.equal(status, 200, JSON.stringify(body));
     assert.equal(body.token_type, 'Bearer');
     assert.ok(body.access_token);
@@ -235,13 +149,13 @@ describe('devidp', () => {
 
   test('refresh tokens rotate', async () => {
     assert.ok(aliceSession, 'depends on the sign-in test');
-    const first = await tokenRequest({ grant_type: 'refresh_token', refresh_token: aliceSession.tokens.refresh_token }, { auth: 'post' });
+    const first = await oidc.tokenRequest({ grant_type: 'refresh_token', refresh_token: aliceSession.tokens.refresh_token }, { auth: 'post' });
     assert.equal(first.status, 200, JSON.stringify(first.body));
     assert.ok(first.body.refresh_token);
     assert.notEqual(first.body.refresh_token, aliceSession.tokens.refresh_token);
     assert.equal(decodeJwtPayload(first.body.id_token).name, 'Alice Admin');
 
-    const replay = await tokenRequest({ grant_type: 'refresh_token', refresh_token: aliceSession.tokens.refresh_token });
+    const replay = await oidc.tokenRequest({ grant_type: 'refresh_token', refresh_token: aliceSession.tokens.refresh_token });
     assert.equal(replay.status, 400);
     assert.equal(replay.body.error, 'invalid_grant');
     aliceSession.tokens.refresh_token = first.body.refresh_token;
@@ -250,10 +164,10 @@ describe('devidp', () => {
   test('an existing session signs in again without a form (SSO), with offline_access', async () => {
     assert.ok(aliceSession, 'depends on the sign-in test');
     const { browser } = aliceSession;
-    const start = await startAuthorization(browser);
+    const start = await oidc.startAuthorization(browser);
     const { redirectedTo } = await browser.follow(start.response, start.url, redirectUri);
     assert.ok(redirectedTo, 'expected to land at the redirect_uri without a sign-in page');
-    const { status, body } = await exchangeCode({ ...start, callback: redirectedTo });
+    const { status, body } = await oidc.exchangeCode({ ...start, callback: redirectedTo });
     assert.equal(status, 200, JSON.stringify(body));
     assert.ok(body.refresh_token);
     assert.equal(decodeJwtPayload(body.id_token).sid, aliceSession.idToken.sid);
@@ -261,8 +175,8 @@ describe('devidp', () => {
 
   test('audience=<api> yields a JWT access token for the API with permissions', async () => {
     const browser = new Browser();
-    const flow = await signIn(browser, { username: 'alice', audience: api });
-    const { status, body } = await exchangeCode(flow);
+    const flow = await oidc.signIn(browser, { username: 'alice', audience: api });
+    const { status, body } = await oidc.exchangeCode(flow);
     assert.equal(status, 200, JSON.stringify(body));
     const access = decodeJwtPayload(body.access_token);
     assert.equal(decodeJwtHeader(body.access_token).typ, 'at+jwt');
@@ -271,32 +185,34 @@ describe('devidp', () => {
     assert.equal(access.sub, 'user-alice');
     assert.equal(access.client_id, CLIENT_ID);
     assert.deepEqual(access.permissions, ['read:messages', 'write:messages', 'admin:sessions']);
+    assert.equal(access.scope, 'openid profile email offline_access');
+    assert.equal(body.scope, 'openid profile email offline_access');
     assert.ok(access.exp - access.iat <= 600);
     assert.ok(body.id_token);
 
     // The refreshed access token is for the API as well.
-    const refreshed = await tokenRequest({ grant_type: 'refresh_token', refresh_token: body.refresh_token });
+    const refreshed = await oidc.tokenRequest({ grant_type: 'refresh_token', refresh_token: body.refresh_token });
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
     assert.equal(decodeJwtPayload(refreshed.body.access_token).aud, api);
   });
 
   test('resource=<api> works like audience and API scopes follow the user\'s permissions', async () => {
     const browser = new Browser();
-    const flow = await signIn(browser, {
+    const flow = await oidc.signIn(browser, {
       username: 'bob', resource: api, scope: 'openid profile read:messages write:messages',
     });
-    const { status, body } = await exchangeCode(flow);
+    const { status, body } = await oidc.exchangeCode(flow);
     assert.equal(status, 200, JSON.stringify(body));
     assert.equal(body.refresh_token, undefined, 'no offline_access, no refresh token');
     const access = decodeJwtPayload(body.access_token);
     assert.equal(access.aud, api);
     assert.deepEqual(access.permissions, ['read:messages']);
-    assert.equal(access.scope, 'read:messages');
+    assert.equal(access.scope, 'openid profile read:messages', 'write:messages is not bob\'s');
   });
 
   test('an unknown audience is refused', async () => {
     const browser = new Browser();
-    const start = await startAuthorization(browser, { audience: 'https://unknown.example/api' });
+    const start = await oidc.startAuthorization(browser, { audience: 'https://unknown.example/api' });
     const { redirectedTo } = await browser.follow(start.response, start.url, redirectUri);
     assert.ok(redirectedTo);
     assert.equal(redirectedTo.searchParams.get('error'), 'invalid_target');
@@ -307,8 +223,8 @@ describe('devidp', () => {
       ['bob', { name: 'Bob Builder', email_verified: true, roles: [] }],
       ['carol', { name: 'Carol Émilie', email_verified: false, roles: ['editor'] }],
     ]) {
-      const flow = await signIn(new Browser(), { username, scope: 'openid profile email' });
-      const { status, body } = await exchangeCode(flow);
+      const flow = await oidc.signIn(new Browser(), { username, scope: 'openid profile email' });
+      const { status, body } = await oidc.exchangeCode(flow);
       assert.equal(status, 200, JSON.stringify(body));
       assert.equal(body.refresh_token, undefined);
       const claims = decodeJwtPayload(body.id_token);
@@ -322,8 +238,8 @@ describe('devidp', () => {
 
   test('cancelling the sign-in returns access_denied to the client', async () => {
     const browser = new Browser();
-    const start = await startAuthorization(browser);
-    const page = await openLoginPage(browser, start);
+    const start = await oidc.startAuthorization(browser);
+    const page = await oidc.openLoginPage(browser, start);
     const action = new URL(formAction(page.html, '/abort'), page.url).href;
     const response = await browser.request(action, { method: 'POST', form: {} });
     const { redirectedTo } = await browser.follow(response, action, redirectUri);
@@ -331,9 +247,28 @@ describe('devidp', () => {
     assert.equal(redirectedTo.searchParams.get('state'), start.state);
   });
 
+  test('introspection and revocation work for the client', async () => {
+    const flow = await oidc.signIn(new Browser(), { username: 'carol' });
+    const { body: tokens } = await oidc.exchangeCode(flow);
+
+    const active = await oidc.clientRequest('/token/introspection', { token: tokens.access_token });
+    assert.equal(active.status, 200);
+    assert.equal(active.body.active, true);
+    assert.equal(active.body.sub, 'user-carol');
+    assert.equal(active.body.client_id, CLIENT_ID);
+
+    const revoked = await oidc.clientRequest('/token/revocation', { token: tokens.refresh_token });
+    assert.equal(revoked.status, 200);
+    const refresh = await oidc.tokenRequest({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+    assert.equal(refresh.body.error, 'invalid_grant');
+    // Revoking the refresh token revokes the grant, and with it the access token.
+    const inactive = await oidc.clientRequest('/token/introspection', { token: tokens.access_token });
+    assert.equal(inactive.body.active, false);
+  });
+
   test('a code cannot be exchanged without its PKCE verifier or with a wrong secret', async () => {
-    const flow = await signIn(new Browser(), { username: 'bob' });
-    const wrongVerifier = await tokenRequest({
+    const flow = await oidc.signIn(new Browser(), { username: 'bob' });
+    const wrongVerifier = await oidc.tokenRequest({
       grant_type: 'authorization_code',
       code: flow.callback.searchParams.get('code'),
       redirect_uri: redirectUri,
@@ -354,7 +289,7 @@ describe('devidp', () => {
   });
 
   test('an authorization request without PKCE is refused', async () => {
-    const url = authorizeUrl({
+    const url = oidc.authorizeUrl({
       client_id: CLIENT_ID, response_type: 'code', redirect_uri: redirectUri, scope: 'openid', state: 's',
     });
     const response = await fetch(url, { redirect: 'manual' });
@@ -365,30 +300,22 @@ describe('devidp', () => {
   test('RP-initiated logout ends the session and sends a back-channel logout token', async () => {
     assert.ok(aliceSession, 'depends on the sign-in test');
     const { browser, tokens, idToken } = aliceSession;
-    backchannel.length = 0;
+    receiver.calls.length = 0;
 
-    const endSession = new URL('/session/end', issuer);
-    endSession.searchParams.set('id_token_hint', tokens.id_token);
-    endSession.searchParams.set('post_logout_redirect_uri', `${rp}/`);
-    endSession.searchParams.set('state', 'bye');
-    const page = await browser.request(endSession.href);
-    assert.equal(page.status, 200);
-    const html = await page.text();
-    assert.match(html, /<button[^>]*name="logout"/);
-    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)[1];
-    const confirm = new URL(formAction(html, '/confirm'), endSession).href;
-
-    const response = await browser.request(confirm, { method: 'POST', form: { xsrf, logout: 'yes' } });
+    const response = await oidc.logout(browser, {
+      idToken: tokens.id_token, postLogoutRedirectUri: `${rp}/`, state: 'bye',
+    });
     assert.equal(response.status, 303);
     const location = new URL(response.headers.get('location'));
     assert.equal(location.origin + location.pathname, `${rp}/`);
     assert.equal(location.searchParams.get('state'), 'bye');
 
-    assert.equal(backchannel.length, 1, `expected one back-channel logout\n${provider.stderr}`);
-    const [call] = backchannel;
+    assert.equal(receiver.calls.length, 1, `expected one back-channel logout\n${provider.stderr}`);
+    const [call] = receiver.calls;
     assert.equal(call.method, 'POST');
     assert.equal(call.url, '/api/auth/backchannel-logout');
-    const logoutToken = decodeJwtPayload(new URLSearchParams(call.body).get('logout_token'));
+    assert.equal(call.type, 'application/x-www-form-urlencoded');
+    const [logoutToken] = receiver.logoutTokens();
     assert.equal(logoutToken.iss, issuer);
     assert.equal(logoutToken.aud, CLIENT_ID);
     assert.equal(logoutToken.sub, 'user-alice');
@@ -396,7 +323,37 @@ describe('devidp', () => {
     assert.ok(logoutToken.events['http://schemas.openid.net/event/backchannel-logout']);
 
     // The provider session is gone: a new authorization shows the sign-in form again.
-    await openLoginPage(browser, await startAuthorization(browser));
+    await oidc.openLoginPage(browser, await oidc.startAuthorization(browser));
+  });
+
+  test('prompt=login lets another user sign in; the previous session is logged out', async () => {
+    const browser = new Browser();
+    const first = await oidc.signIn(browser, { username: 'bob' });
+    const firstSid = decodeJwtPayload((await oidc.exchangeCode(first)).body.id_token).sid;
+    receiver.calls.length = 0;
+
+    const start = await oidc.startAuthorization(browser, { prompt: 'login' });
+    const page = await oidc.openLoginPage(browser, start);
+    const { response, action } = await oidc.submitLogin(browser, page, 'carol', 'carol');
+    // The provider first ends bob's session with a self-submitting form (one inline
+    // script, allowed by its CSP hash), then resumes the authorization.
+    const selfPost = await browser.follow(response, action, redirectUri);
+    assert.equal(selfPost.response?.status, 200, 'expected the self-submitting logout form');
+    const html = await selfPost.response.text();
+    const inputs = Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g)]
+      .map(([, name, value]) => [name, value]));
+    const confirm = new URL(formAction(html, '/confirm'), selfPost.url).href;
+    const result = await browser.follow(
+      await browser.request(confirm, { method: 'POST', form: inputs }),
+      confirm,
+      redirectUri,
+    );
+    assert.ok(result.redirectedTo, 'expected to land at the redirect_uri');
+    const { status, body } = await oidc.exchangeCode({ ...start, callback: result.redirectedTo });
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.equal(decodeJwtPayload(body.id_token).sub, 'user-carol');
+
+    assert.deepEqual(receiver.logoutTokens().map((t) => [t.sub, t.sid]), [['user-bob', firstSid]]);
   });
 
   test('serves SVG avatars', async () => {
@@ -443,6 +400,32 @@ describe('devidp configuration', () => {
       assert.equal(doc.token_endpoint, `http://localhost:${port}/token`);
     } finally {
       await provider.stop();
+    }
+  });
+
+  test('without DEVIDP_ALLOW_LOOPBACK_BACKCHANNEL, back-channel logout to loopback is refused and logged', async () => {
+    const receiver = await startBackchannelReceiver();
+    const redirectUri = `http://localhost:${receiver.port}/api/auth/callback`;
+    const provider = startProvider({
+      DEVIDP_PORT: '0',
+      DEVIDP_REDIRECT_URIS: redirectUri,
+      DEVIDP_BACKCHANNEL_LOGOUT_URI: `http://127.0.0.1:${receiver.port}/api/auth/backchannel-logout`,
+    });
+    try {
+      const { issuer } = await provider.ready;
+      const oidc = new RelyingParty({
+        issuer, clientId: 'bff-dev', clientSecret: 'dev-client-secret-change-me', redirectUri,
+      });
+      const browser = new Browser();
+      const { body } = await oidc.exchangeCode(await oidc.signIn(browser, { username: 'bob' }));
+      const response = await oidc.logout(browser, { idToken: body.id_token });
+      assert.equal(response.status, 303, 'logout itself still completes');
+      assert.equal(receiver.calls.length, 0);
+      assert.match(provider.stderr, /back-channel logout to http:\/\/127\.0\.0\.1:\d+\/api\/auth\/backchannel-logout failed/);
+      assert.match(provider.stderr, /DEVIDP_ALLOW_LOOPBACK_BACKCHANNEL=1/);
+    } finally {
+      await provider.stop();
+      await receiver.close();
     }
   });
 

@@ -1,7 +1,9 @@
 // Test helpers: start the provider as a child process and drive it with fetch.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -172,4 +174,127 @@ export function formAction(html, suffix) {
   const action = actions.find((a) => a.endsWith(suffix));
   if (!action) throw new Error(`no form posting to *${suffix} in:\n${html}`);
   return action;
+}
+
+/** Receives back-channel logout POSTs the way the BFF would (answers 200). */
+export async function startBackchannelReceiver() {
+  const calls = [];
+  const server = createHttpServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (c) => { body += c; }).on('end', () => {
+      calls.push({ method: req.method, url: req.url, type: req.headers['content-type'], body });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    calls,
+    port: server.address().port,
+    logoutTokens: () => calls.map((c) => decodeJwtPayload(new URLSearchParams(c.body).get('logout_token'))),
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/** The relying party's side of the protocol, as the BFF does it (code flow + PKCE). */
+export class RelyingParty {
+  constructor({ issuer, clientId, clientSecret, redirectUri }) {
+    Object.assign(this, { issuer, clientId, clientSecret, redirectUri });
+  }
+
+  authorizeUrl(params) {
+    const url = new URL('/auth', this.issuer);
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    return url.href;
+  }
+
+  /** Starts an authorization request; returns its PKCE verifier, state, nonce and first response. */
+  async startAuthorization(browser, { scope = 'openid profile email offline_access', ...extra } = {}) {
+    const { verifier, challenge } = pkcePair();
+    const state = randomBytes(12).toString('base64url');
+    const nonce = randomBytes(12).toString('base64url');
+    const url = this.authorizeUrl({
+      client_id: this.clientId,
+      response_type: 'code',
+      redirect_uri: this.redirectUri,
+      scope,
+      state,
+      nonce,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      ...extra,
+    });
+    const response = await browser.request(url);
+    return { verifier, state, nonce, response, url };
+  }
+
+  /** Follows an authorization request to the sign-in page; returns its URL and HTML. */
+  async openLoginPage(browser, start) {
+    const { response, url } = await browser.follow(start.response, start.url, this.redirectUri);
+    assert.equal(response?.status, 200, 'sign-in page expected');
+    assert.match(url, /\/interaction\/[\w-]+$/);
+    return { url, html: await response.text() };
+  }
+
+  async submitLogin(browser, page, username, password) {
+    const action = new URL(formAction(page.html, '/login'), page.url).href;
+    const response = await browser.request(action, { method: 'POST', form: { username, password } });
+    return { response, action };
+  }
+
+  /** Signs in; returns the authorization request's details and `callback`, the redirect URI reached. */
+  async signIn(browser, { username = 'alice', password = username, ...params } = {}) {
+    const start = await this.startAuthorization(browser, params);
+    const page = await this.openLoginPage(browser, start);
+    const { response, action } = await this.submitLogin(browser, page, username, password);
+    assert.equal(response.status, 303, `login should redirect, got ${response.status}`);
+    const { redirectedTo } = await browser.follow(response, action, this.redirectUri);
+    assert.ok(redirectedTo, 'expected a redirect to the redirect_uri');
+    return { ...start, callback: redirectedTo };
+  }
+
+  /** POSTs to an endpoint with client authentication (`basic` or `post`). */
+  async clientRequest(path, form, { auth = 'basic' } = {}) {
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+    const body = new URLSearchParams(form);
+    if (auth === 'basic') {
+      const credentials = `${encodeURIComponent(this.clientId)}:${encodeURIComponent(this.clientSecret)}`;
+      headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+    } else {
+      body.set('client_id', this.clientId);
+      body.set('client_secret', this.clientSecret);
+    }
+    const response = await fetch(new URL(path, this.issuer), { method: 'POST', headers, body });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  tokenRequest(form, options) {
+    return this.clientRequest('/token', form, options);
+  }
+
+  exchangeCode(flow, options) {
+    const code = flow.callback.searchParams.get('code');
+    assert.ok(code, `no code in ${flow.callback}`);
+    return this.tokenRequest({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: this.redirectUri,
+      code_verifier: flow.verifier,
+    }, options);
+  }
+
+  /** RP-initiated logout, confirming on the provider's page; returns the final response. */
+  async logout(browser, { idToken, postLogoutRedirectUri, state }) {
+    const endSession = new URL('/session/end', this.issuer);
+    endSession.searchParams.set('id_token_hint', idToken);
+    if (postLogoutRedirectUri) endSession.searchParams.set('post_logout_redirect_uri', postLogoutRedirectUri);
+    if (state) endSession.searchParams.set('state', state);
+    const page = await browser.request(endSession.href);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /<button[^>]*name="logout"/);
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)[1];
+    const confirm = new URL(formAction(html, '/confirm'), endSession).href;
+    return browser.request(confirm, { method: 'POST', form: { xsrf, logout: 'yes' } });
+  }
 }

@@ -1,0 +1,274 @@
+//! URLs the SPA builds or reads for the login flow. Pure string functions, no browser.
+
+use shared::routes;
+
+/// Where the backend sends a user after login when the requested place is unusable.
+pub const DEFAULT_RETURN_TO: &str = "/";
+
+/// `return_to` if it is a same-origin relative path (path plus optional query), else `/`.
+///
+/// Accepted: a path that starts with exactly one `/`. Refused (becomes `/`): anything absolute
+/// (`https://evil`), scheme-like (`javascript:alert(1)`), protocol-relative (`//evil.com`), the
+/// backslash variant browsers treat the same way (`/\evil`), anything with ASCII control
+/// characters or whitespace (browsers strip tabs and newlines, so `/\t/evil` would become
+/// `//evil`), and the API itself (`/api/...`, which would loop back into the login).
+pub fn safe_return_to(return_to: &str) -> &str {
+    let mut chars = return_to.chars();
+    let single_leading_slash =
+        chars.next() == Some('/') && !matches!(chars.next(), Some('/') | Some('\\'));
+    let clean = !return_to
+        .chars()
+        .any(|c| c.is_ascii_control() || c.is_whitespace());
+    let is_api =
+        return_to == "/api" || return_to.starts_with("/api/") || return_to.starts_with("/api?");
+    if single_leading_slash && clean && !is_api {
+        return_to
+    } else {
+        DEFAULT_RETURN_TO
+    }
+}
+
+/// `/api/auth/login?returnTo=<encoded path>`: the full-page navigation that starts a login and
+/// brings the user back to `return_to` (see [`safe_return_to`]) afterwards.
+pub fn login_url(return_to: &str) -> String {
+    format!(
+        "{}?returnTo={}",
+        routes::LOGIN,
+        encode_uri_component(safe_return_to(return_to))
+    )
+}
+
+/// Where the browser may be sent after logout: an absolute `https:`/`http:` URL (the
+/// provider's logout page) or a same-origin path. Anything else (`javascript:`, `data:`,
+/// protocol-relative) gives `None`, and the caller goes home instead.
+pub fn safe_navigation_target(url: &str) -> Option<&str> {
+    let lower = url.to_ascii_lowercase();
+    let authority = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    let absolute_http = authority
+        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/') && !rest.starts_with('\\'))
+        && !url
+            .chars()
+            .any(|c| c.is_ascii_control() || c.is_whitespace());
+    if absolute_http || safe_return_to(url) == url {
+        Some(url)
+    } else {
+        None
+    }
+}
+
+/// Removes the parameter `name` from a query string (`?a=1&b=2`, leading `?` optional).
+///
+/// Returns the (percent-decoded) value of its first occurrence, if any, and what is left of the
+/// query, with a leading `?`, or an empty string when nothing is left.
+pub fn take_query_param(search: &str, name: &str) -> (Option<String>, String) {
+    let query = search.strip_prefix('?').unwrap_or(search);
+    let mut value = None;
+    let mut kept = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
+        if decode_query_component(key) == name {
+            if value.is_none() {
+                value = Some(decode_query_component(raw));
+            }
+        } else {
+            kept.push(pair);
+        }
+    }
+    let rest = if kept.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", kept.join("&"))
+    };
+    (value, rest)
+}
+
+/// Percent-encodes like JavaScript's `encodeURIComponent`: everything but
+/// `A-Z a-z 0-9 - _ . ! ~ * ' ( )` becomes `%XX` (UTF-8 bytes).
+pub fn encode_uri_component(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for byte in input.bytes() {
+        match byte {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'!'
+            | b'~'
+            | b'*'
+            | b'\''
+            | b'('
+            | b')' => out.push(byte as char),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// Decodes a `application/x-www-form-urlencoded` component: `+` is a space, `%XX` a byte;
+/// malformed escapes are kept as they are, invalid UTF-8 is replaced.
+pub fn decode_query_component(input: &str) -> String {
+    let bytes = input.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(hi), Some(lo)) => {
+                    out.push(hi << 4 | lo);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_url_encodes_path_and_query() {
+        assert_eq!(login_url("/"), "/api/auth/login?returnTo=%2F");
+        assert_eq!(login_url("/profile"), "/api/auth/login?returnTo=%2Fprofile");
+        assert_eq!(
+            login_url("/profile?tab=roles&x=a%20b+c#top"),
+            "/api/auth/login?returnTo=%2Fprofile%3Ftab%3Droles%26x%3Da%2520b%2Bc%23top"
+        );
+    }
+
+    #[test]
+    fn login_url_encodes_non_ascii_as_utf8() {
+        assert_eq!(
+            login_url("/café?q=ü"),
+            "/api/auth/login?returnTo=%2Fcaf%C3%A9%3Fq%3D%C3%BC"
+        );
+    }
+
+    #[test]
+    fn login_url_refuses_hostile_return_paths() {
+        for hostile in [
+            "//evil.com",
+            "//evil.com/profile",
+            "/\\evil",
+            "/\\/evil.com",
+            "\\\\evil.com",
+            "https://evil",
+            "http://evil.com/",
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "evil.com",
+            "profile",
+            "",
+            " /profile",
+            "/\t/evil.com",
+            "/\n/evil.com",
+            "/\r\n/evil.com",
+            "/api/auth/logout",
+            "/api/auth/login?returnTo=/",
+            "/api",
+        ] {
+            assert_eq!(
+                login_url(hostile),
+                "/api/auth/login?returnTo=%2F",
+                "{hostile:?} must not survive as a return path"
+            );
+        }
+    }
+
+    #[test]
+    fn safe_return_to_keeps_ordinary_paths() {
+        assert_eq!(safe_return_to("/"), "/");
+        assert_eq!(safe_return_to("/profile"), "/profile");
+        assert_eq!(safe_return_to("/admin?x=1"), "/admin?x=1");
+        assert_eq!(safe_return_to("/apiary"), "/apiary");
+        assert_eq!(safe_return_to("/a/b/../c"), "/a/b/../c");
+    }
+
+    #[test]
+    fn encode_uri_component_matches_javascript() {
+        assert_eq!(encode_uri_component("azAZ09-_.!~*'()"), "azAZ09-_.!~*'()");
+        assert_eq!(
+            encode_uri_component("/?#[]@$&+,;= %"),
+            "%2F%3F%23%5B%5D%40%24%26%2B%2C%3B%3D%20%25"
+        );
+    }
+
+    #[test]
+    fn take_query_param_removes_only_the_named_parameter() {
+        assert_eq!(
+            take_query_param("?login_error=login_denied", "login_error"),
+            (Some("login_denied".to_string()), String::new())
+        );
+        assert_eq!(
+            take_query_param("?a=1&login_error=bad_callback&b=2", "login_error"),
+            (Some("bad_callback".to_string()), "?a=1&b=2".to_string())
+        );
+        assert_eq!(
+            take_query_param("?a=1", "login_error"),
+            (None, "?a=1".to_string())
+        );
+        assert_eq!(take_query_param("", "login_error"), (None, String::new()));
+    }
+
+    #[test]
+    fn take_query_param_decodes_and_drops_repeats() {
+        assert_eq!(
+            take_query_param("login_error=a%20b+c&login_error=second", "login_error"),
+            (Some("a b c".to_string()), String::new())
+        );
+        assert_eq!(
+            take_query_param("?login%5Ferror=x&keep", "login_error"),
+            (Some("x".to_string()), "?keep".to_string())
+        );
+        assert_eq!(
+            take_query_param("?login_error", "login_error"),
+            (Some(String::new()), String::new())
+        );
+    }
+
+    #[test]
+    fn decode_query_component_tolerates_malformed_escapes() {
+        assert_eq!(decode_query_component("100%"), "100%");
+        assert_eq!(decode_query_component("%zz"), "%zz");
+        assert_eq!(decode_query_component("%4"), "%4");
+        assert_eq!(decode_query_component("%C3%A9"), "é");
+        assert_eq!(decode_query_component("%FF"), "\u{FFFD}");
+    }
+
+    #[test]
+    fn logout_target_accepts_provider_urls_and_app_paths_only() {
+        let provider = "https://idp.example/session/end?id_token_hint=x&post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A8080%2F";
+        assert_eq!(safe_navigation_target(provider), Some(provider));
+        assert_eq!(
+            safe_navigation_target("http://127.0.0.1:4000/session/end"),
+            Some("http://127.0.0.1:4000/session/end")
+        );
+        assert_eq!(safe_navigation_target("/"), Some("/"));
+        assert_eq!(safe_navigation_target("javascript:alert(1)"), None);
+        assert_eq!(safe_navigation_target(" javascript:alert(1)"), None);
+        assert_eq!(safe_navigation_target("data:text/html,hi"), None);
+        assert_eq!(safe_navigation_target("//evil.com"), None);
+        assert_eq!(safe_navigation_target("https://"), None);
+        assert_eq!(safe_navigation_target("https://a b"), None);
+        assert_eq!(safe_navigation_target(""), None);
+    }
+}

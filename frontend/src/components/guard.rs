@@ -1,0 +1,75 @@
+//! `<RequireAuth requirement=...>`: the protected-page guard.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::auth::{guard_decision, AnonymousReason, AuthState, GuardDecision, Requirement};
+use crate::browser;
+use crate::components::loading::Loading;
+use crate::hooks::use_auth;
+use crate::pages::forbidden::ForbiddenPage;
+
+#[derive(Properties, PartialEq)]
+pub struct RequireAuthProps {
+    #[prop_or_default]
+    pub requirement: Requirement,
+    #[prop_or_default]
+    pub children: Html,
+}
+
+/// Loading while the session check runs; then the children, or a full-page navigation to the
+/// login (with the current path and query as `returnTo`), or the forbidden page.
+#[component]
+pub fn RequireAuth(props: &RequireAuthProps) -> Html {
+    let auth = use_auth();
+    let return_to = use_location()
+        .map(|l| format!("{}{}", l.path(), l.query_str()))
+        .unwrap_or_else(|| "/".to_string());
+    let decision = guard_decision(auth.state(), &props.requirement, &return_to);
+
+    use_effect_with(decision.clone(), |decision| {
+        if let GuardDecision::RedirectToLogin(url) = decision {
+            browser::navigate(url);
+        }
+    });
+
+    match decision {
+        GuardDecision::ShowLoading => html! { <Loading /> },
+        GuardDecision::Render => props.children.clone(),
+        GuardDecision::RedirectToLogin(_) => {
+            html! { <Loading message="Taking you to the sign-in page…" /> }
+        }
+        GuardDecision::OfferLogin(url) => {
+            let signed_out = matches!(
+                auth.state(),
+                AuthState::Anonymous(AnonymousReason::SignedOut)
+            );
+            let (title, text) = if signed_out {
+                ("You have signed out", "Log in again to see this page.")
+            } else {
+                (
+                    "Your session has ended",
+                    "For your security you were signed out. Log in again to continue where you left off.",
+                )
+            };
+            html! {
+                <section id="session-ended" class="card state-card">
+                    <h1>{ title }</h1>
+                    <p class="muted">{ text }</p>
+                    <a id="relogin" class="btn btn-primary" href={url}>{ "Log in again" }</a>
+                </section>
+            }
+        }
+        GuardDecision::Forbidden => html! { <ForbiddenPage /> },
+        GuardDecision::Unavailable => {
+            let onclick = Callback::from(move |_: MouseEvent| auth.retry());
+            html! {
+                <section id="auth-unavailable" class="card state-card">
+                    <h1>{ "We can't reach the sign-in service" }</h1>
+                    <p class="muted">{ "This page needs you to be signed in, and we couldn't check your session just now." }</p>
+                    <button type="button" class="btn btn-primary" {onclick}>{ "Try again" }</button>
+                </section>
+            }
+        }
+    }
+}

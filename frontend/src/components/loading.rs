@@ -1,0 +1,20 @@
+//! The loading state: a spinner and a sentence, announced politely to screen readers.
+
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct LoadingProps {
+    #[prop_or(AttrValue::Static("Checking your session…"))]
+    pub message: AttrValue,
+}
+
+/// `id="loading"`, `role="status"`.
+#[component]
+pub fn Loading(props: &LoadingProps) -> Html {
+    html! {
+        <div id="loading" class="loading" role="status" aria-live="polite">
+            <span class="spinner" aria-hidden="true"></span>
+            <span class="loading-text">{ props.message.clone() }</span>
+        </div>
+    }
+}

@@ -1,0 +1,12 @@
+//! Building blocks shared by the pages.
+
+pub mod auth_provider;
+pub mod avatar;
+pub mod footer;
+pub mod guard;
+pub mod loading;
+pub mod nav;
+pub mod notice;
+
+pub use auth_provider::AuthProvider;
+pub use guard::RequireAuth;

@@ -1,0 +1,13 @@
+//! Entry point: read the start-up URL once, then render the app into `#app`.
+
+use frontend::{browser, App, AppProps};
+
+fn main() {
+    let props = AppProps {
+        login_error: browser::take_login_error(),
+    };
+    match browser::app_root() {
+        Some(root) => yew::Renderer::<App>::with_root_and_props(root, props).render(),
+        None => yew::Renderer::<App>::with_props(props).render(),
+    };
+}

@@ -1,0 +1,7 @@
+//! One component per route.
+
+pub mod admin;
+pub mod forbidden;
+pub mod home;
+pub mod not_found;
+pub mod profile;

@@ -1,0 +1,190 @@
+//! The one request function every `/api` call goes through.
+//!
+//! It adds the anti-forgery header (`X-CSRF: 1`), sends same-origin credentials (the HttpOnly
+//! session cookie), never uses the HTTP cache, maps the answer to `Result<T, ApiError>`, and on
+//! a 401 from *any* call tells the handler registered with [`on_unauthenticated`] (the
+//! `AuthProvider` registers one that moves the auth state machine to anonymous).
+
+use std::cell::{Cell, RefCell};
+
+use gloo_net::http::{Method, RequestBuilder};
+use serde::{de::DeserializeOwned, Serialize};
+use shared::{routes, LogoutResponse, User, CSRF_HEADER, CSRF_HEADER_VALUE};
+use web_sys::{RequestCache, RequestCredentials};
+use yew::Callback;
+
+use super::error::ApiError;
+
+thread_local! {
+    static ON_UNAUTHENTICATED: RefCell<Option<(u64, Callback<()>)>> = const { RefCell::new(None) };
+    static NEXT_HANDLER_ID: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Keeps a handler registered with [`on_unauthenticated`]; dropping it unregisters the handler.
+#[must_use = "the handler is unregistered as soon as this is dropped"]
+#[derive(Debug)]
+pub struct UnauthenticatedHandler {
+    id: u64,
+}
+
+impl Drop for UnauthenticatedHandler {
+    fn drop(&mut self) {
+        ON_UNAUTHENTICATED.with(|slot| {
+            let mut slot = slot.borrow_mut();
+            if slot.as_ref().is_some_and(|(id, _)| *id == self.id) {
+                *slot = None;
+            }
+        });
+    }
+}
+
+/// Registers the one handler told about every 401 (a later registration replaces it).
+pub fn on_unauthenticated(handler: Callback<()>) -> UnauthenticatedHandler {
+    let id = NEXT_HANDLER_ID.with(|next| {
+        let id = next.get();
+        next.set(id + 1);
+        id
+    });
+    ON_UNAUTHENTICATED.with(|slot| *slot.borrow_mut() = Some((id, handler)));
+    UnauthenticatedHandler { id }
+}
+
+fn notify_unauthenticated() {
+    // Clone out of the slot first: the handler may re-enter (dispatch → render → request).
+    let handler = ON_UNAUTHENTICATED.with(|slot| slot.borrow().as_ref().map(|(_, cb)| cb.clone()));
+    if let Some(handler) = handler {
+        handler.emit(());
+    }
+}
+
+/// Sends `method path` (with `body` as JSON, if any) to the backend and decodes a JSON `T`.
+///
+/// Every `/api` call of the SPA goes through here.
+pub async fn request<B, T>(method: Method, path: &str, body: Option<&B>) -> Result<T, ApiError>
+where
+    B: Serialize + ?Sized,
+    T: DeserializeOwned,
+{
+    let result = send(method, path, body).await;
+    if let Err(ApiError::Unauthenticated) = result {
+        notify_unauthenticated();
+    }
+    result
+}
+
+async fn send<B, T>(method: Method, path: &str, body: Option<&B>) -> Result<T, ApiError>
+where
+    B: Serialize + ?Sized,
+    T: DeserializeOwned,
+{
+    debug_assert!(
+        path.starts_with("/api/"),
+        "only same-origin /api calls: {path}"
+    );
+    let builder = RequestBuilder::new(path)
+        .method(method)
+        .header(CSRF_HEADER, CSRF_HEADER_VALUE)
+        .header("Accept", "application/json")
+        .credentials(RequestCredentials::SameOrigin)
+        .cache(RequestCache::NoStore);
+    let request = match body {
+        Some(body) => builder.json(body),
+        None => builder.build(),
+    }
+    .map_err(|e| ApiError::Network(format!("could not build the request: {e}")))?;
+
+    let response = request
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    decode(status, &text)
+}
+
+/// Turns a status and body into the typed outcome.
+fn decode<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
+    if (200..300).contains(&status) {
+        serde_json::from_str(body).map_err(|e| ApiError::Decode(e.to_string()))
+    } else {
+        Err(ApiError::from_status(status, body))
+    }
+}
+
+/// `GET /api/auth/me`: who is signed in.
+pub async fn fetch_me() -> Result<User, ApiError> {
+    request::<(), User>(Method::GET, routes::ME, None).await
+}
+
+/// `POST /api/auth/logout`: ends the session; answers where the browser goes next.
+pub async fn logout() -> Result<LogoutResponse, ApiError> {
+    request::<(), LogoutResponse>(Method::POST, routes::LOGOUT, None).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+
+    use super::*;
+
+    #[test]
+    fn success_bodies_decode_into_shared_types() {
+        let user: User = decode(200, r#"{"sub":"s","issuer":"i","name":"Ada"}"#).unwrap();
+        assert_eq!(user.display_name(), "Ada");
+        let out: LogoutResponse = decode(200, r#"{"redirect_to":"https://idp/logout"}"#).unwrap();
+        assert_eq!(out.redirect_to, "https://idp/logout");
+    }
+
+    #[test]
+    fn an_unexpected_success_body_is_a_decode_error() {
+        let err = decode::<User>(200, "<!doctype html>").unwrap_err();
+        assert!(matches!(err, ApiError::Decode(_)), "{err:?}");
+    }
+
+    #[test]
+    fn error_statuses_use_the_error_body() {
+        let err = decode::<User>(
+            401,
+            r#"{"error":{"code":"unauthenticated","message":"no session"}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err, ApiError::Unauthenticated);
+        let err = decode::<User>(
+            503,
+            r#"{"error":{"code":"store_unavailable","message":"x"}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "store_unavailable");
+    }
+
+    #[test]
+    fn the_registered_handler_hears_401s_until_it_is_dropped() {
+        let heard = Rc::new(Cell::new(0));
+        let registration = {
+            let heard = heard.clone();
+            on_unauthenticated(Callback::from(move |()| heard.set(heard.get() + 1)))
+        };
+        notify_unauthenticated();
+        assert_eq!(heard.get(), 1);
+        drop(registration);
+        notify_unauthenticated();
+        assert_eq!(heard.get(), 1);
+    }
+
+    #[test]
+    fn dropping_a_replaced_registration_keeps_the_newer_handler() {
+        let heard = Rc::new(Cell::new(0));
+        let old = on_unauthenticated(Callback::from(|()| {}));
+        let new = {
+            let heard = heard.clone();
+            on_unauthenticated(Callback::from(move |()| heard.set(heard.get() + 1)))
+        };
+        drop(old);
+        notify_unauthenticated();
+        assert_eq!(heard.get(), 1);
+        drop(new);
+    }
+}

@@ -1,0 +1,298 @@
+//! `GET /api/auth/callback`: finishes the login.
+//!
+//! Order matters: the transaction (state, browser binding, expiry) is checked and consumed
+//! before anything is sent to the provider; the ID token is verified before anything is
+//! stored; the session is created with a new id only when everything passed. Any failure
+//! leaves no session and clears the transaction cookie. A browser navigation is sent back to
+//! the SPA with `?login_error=<code>`; other clients get the JSON error and its status.
+
+use actix_web::{
+    http::header,
+    web, HttpRequest, HttpResponse, ResponseError,
+};
+use openidconnect::{AuthorizationCode, Nonce, PkceCodeVerifier, RequestTokenError};
+use time::OffsetDateTime;
+
+use super::{
+    login::provider_error,
+    transaction::{LoginTransaction, TransactionError, TRANSACTION_TTL},
+};
+use crate::{
+    crypto::sha256,
+    error::ApiError,
+    oidc::{
+        http::FetchError,
+        id_token::{self, Expectations, IdTokenError},
+    },
+    session::{AuthSession, TypedSession},
+    state::AppState,
+    users,
+};
+
+const MAX_QUERY_LEN: usize = 8 * 1024;
+const MAX_VALUE_LEN: usize = 2 * 1024;
+
+/// The parameters of an authorization response (RFC 6749 4.1.2, RFC 9207).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct CallbackParams {
+    pub state: Option<String>,
+    pub code: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+    pub iss: Option<String>,
+}
+
+impl CallbackParams {
+    /// Strict parsing: each parameter at most once, bounded, valid UTF-8, no control
+    /// characters. Unknown parameters are ignored.
+    pub fn parse(query: &str) -> Result<Self, ApiError> {
+        if query.len() > MAX_QUERY_LEN {
+            return Err(ApiError::BadCallback("query too long"));
+        }
+        let mut params = Self::default();
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match key.as_ref() {
+                "state" => &mut params.state,
+                "code" => &mut params.code,
+                "error" => &mut params.error,
+                "error_description" => &mut params.error_description,
+                "iss" => &mut params.iss,
+                _ => continue,
+            };
+            if slot.is_some() {
+                return Err(ApiError::BadCallback("duplicate parameter"));
+            }
+            if value.len() > MAX_VALUE_LEN {
+                return Err(ApiError::BadCallback("parameter too long"));
+            }
+            if value.contains('\u{FFFD}') || value.chars().any(char::is_control) {
+                return Err(ApiError::BadCallback("parameter is not clean UTF-8 text"));
+            }
+            *slot = Some(value.into_owned());
+        }
+        Ok(params)
+    }
+}
+
+pub async fn callback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: TypedSession,
+) -> HttpResponse {
+    let params = CallbackParams::parse(req.query_string());
+    let txn_cookie = params
+        .as_ref()
+        .ok()
+        .and_then(|p| p.state.as_deref())
+        .and_then(|s| state.txn_cookies.cookie_name(s));
+    let outcome = match params {
+        Ok(params) => finish_login(&req, &state, &session, params).await,
+        Err(e) => Err(e),
+    };
+    let mut response = match outcome {
+        Ok(return_to) => HttpResponse::Found()
+            .insert_header((header::LOCATION, state.config.base_url.join_path(&return_to)))
+            .finish(),
+        Err(err) => failure_response(&req, &state, &err),
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    if let Some(name) = txn_cookie {
+        let _ = response.add_cookie(&state.txn_cookies.removal(&name));
+    }
+    response
+}
+
+fn failure_response(req: &HttpRequest, state: &AppState, err: &ApiError) -> HttpResponse {
+    let navigation = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if navigation {
+        // Logged like any API error, then shown by the SPA.
+        let _ = err.error_response();
+        let location = state
+            .config
+            .base_url
+            .join_path(&format!("/?{}={}", shared::LOGIN_ERROR_PARAM, err.code()));
+        HttpResponse::Found()
+            .insert_header((header::LOCATION, location))
+            .finish()
+    } else {
+        err.error_response()
+    }
+}
+
+async fn finish_login(
+    req: &HttpRequest,
+    state: &AppState,
+    session: &TypedSession,
+    params: CallbackParams,
+) -> Result<String, ApiError> {
+    let state_param = params
+        .state
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or(ApiError::BadCallback("missing state"))?;
+    let now = state.clock.now();
+    let txn = state
+        .txn_cookies
+        .read(req, &state.keys, state_param, now)
+        .map_err(|e| {
+            ApiError::LoginTransaction(match e {
+                TransactionError::Missing => "no matching login in this browser",
+                TransactionError::Tampered => "the login transaction was altered",
+                TransactionError::Expired => "the login took too long",
+            })
+        })?;
+    consume_state(state, &txn, now).await?;
+
+    if let Some(error) = params.error {
+        let description = params.error_description.unwrap_or_default();
+        return Err(ApiError::LoginDenied(format!(
+            "{} {}",
+            printable(&error, 64),
+            printable(&description, 200)
+        )));
+    }
+    let provider = state.provider.get().await.map_err(provider_error)?;
+    match params.iss.as_deref() {
+        Some(iss) if iss != provider.issuer => {
+            return Err(ApiError::BadCallback("iss does not name our provider (mix-up)"))
+        }
+        None if provider.iss_parameter_supported => {
+            return Err(ApiError::BadCallback("iss missing though the provider sends it"))
+        }
+        _ => {}
+    }
+    let code = params
+        .code
+        .filter(|c| !c.is_empty())
+        .ok_or(ApiError::BadCallback("missing code"))?;
+
+    let token_response = provider
+        .client
+        .exchange_code(AuthorizationCode::new(code))
+        .map_err(|e| ApiError::ProviderUnavailable(e.into()))?
+        .set_pkce_verifier(PkceCodeVerifier::new(txn.pkce_verifier.clone()))
+        .request_async(state.provider.http())
+        .await
+        .map_err(token_error)?;
+
+    let nonce = Nonce::new(txn.nonce.clone());
+    let verified = id_token::verify(
+        &provider,
+        &token_response,
+        &Expectations {
+            nonce: &nonce,
+            now: state.clock.now(),
+            leeway: state.config.id_token_leeway,
+            login_started_at: txn.created_at,
+            allowed_algs: &state.allowed_algs,
+            roles_claim: &state.config.roles_claim,
+        },
+    )
+    .map_err(|e| match e {
+        IdTokenError::Missing => ApiError::InvalidIdToken("no ID token in the token response".into()),
+        IdTokenError::Invalid(why) => ApiError::InvalidIdToken(why),
+    })?;
+
+    let user_id = users::upsert_on_login(&state.pool, &verified.user, now).await?;
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| printable(ua, 256));
+    session.begin(&AuthSession {
+        user_id,
+        user: verified.user,
+        sid: verified.sid,
+        id_token_sealed: state
+            .keys
+            .seal(b"id_token", verified.id_token.as_bytes()),
+        authenticated_at: now.unix_timestamp(),
+        user_agent,
+    })?;
+    tracing::info!(%user_id, "login completed");
+    Ok(txn.return_to.as_str().to_owned())
+}
+
+/// Records the transaction's state as used; a second use (replayed callback, even with a
+/// copied cookie, or the same callback twice in parallel) is refused.
+async fn consume_state(
+    state: &AppState,
+    txn: &LoginTransaction,
+    now: OffsetDateTime,
+) -> Result<(), ApiError> {
+    let expires_at = now + time::Duration::seconds(TRANSACTION_TTL.as_secs() as i64 + 60);
+    let inserted = sqlx::query(
+        "INSERT INTO consumed_login_states (state_hash, expires_at) VALUES ($1, $2) \
+         ON CONFLICT (state_hash) DO NOTHING",
+    )
+    .bind(sha256(txn.state.as_bytes()).to_vec())
+    .bind(expires_at)
+    .execute(&state.pool)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Err(ApiError::LoginTransaction("this login was already completed"));
+    }
+    Ok(())
+}
+
+fn token_error<TE>(err: RequestTokenError<FetchError, TE>) -> ApiError
+where
+    TE: openidconnect::ErrorResponse + 'static,
+{
+    match err {
+        RequestTokenError::ServerResponse(resp) => {
+            ApiError::LoginDenied(format!("token endpoint refused the code: {}", printable(&resp.to_string(), 200)))
+        }
+        RequestTokenError::Request(FetchError::Timeout) => ApiError::ProviderTimeout,
+        RequestTokenError::Request(e) => ApiError::ProviderUnavailable(e.into()),
+        RequestTokenError::Parse(e, _body) => {
+            ApiError::ProviderUnavailable(anyhow::anyhow!("malformed token response: {e}"))
+        }
+        RequestTokenError::Other(e) => ApiError::ProviderUnavailable(anyhow::anyhow!(e)),
+    }
+}
+
+fn printable(s: &str, max: usize) -> String {
+    s.chars().filter(|c| !c.is_control()).take(max).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_normal_response_parses() {
+        let p = CallbackParams::parse("code=abc&state=xyz&iss=https%3A%2F%2Fidp%2F").unwrap();
+        assert_eq!(p.code.as_deref(), Some("abc"));
+        assert_eq!(p.state.as_deref(), Some("xyz"));
+        assert_eq!(p.iss.as_deref(), Some("https://idp/"));
+    }
+
+    #[test]
+    fn duplicates_are_refused() {
+        assert!(CallbackParams::parse("state=a&state=b&code=c").is_err());
+        assert!(CallbackParams::parse("state=a&code=b&code=c").is_err());
+    }
+
+    #[test]
+    fn malformed_values_are_refused() {
+        assert!(CallbackParams::parse("state=%FF&code=c").is_err());
+        assert!(CallbackParams::parse("state=a%00b&code=c").is_err());
+        assert!(CallbackParams::parse(&format!("state={}", "a".repeat(3000))).is_err());
+        assert!(CallbackParams::parse(&"x".repeat(MAX_QUERY_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn plus_decodes_to_space_and_unknown_parameters_are_ignored() {
+        let p = CallbackParams::parse("error=access_denied&error_description=a+b&session_state=z")
+            .unwrap();
+        assert_eq!(p.error_description.as_deref(), Some("a b"));
+        assert_eq!(p.state, None);
+    }
+}

@@ -1,0 +1,68 @@
+//! `GET /api/auth/login?returnTo=/path`: starts the authorization-code flow (PKCE S256,
+//! state, nonce). Writes nothing to the database; the transaction travels in a sealed cookie.
+
+use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use openidconnect::{
+    core::CoreAuthenticationFlow, CsrfToken, Nonce, PkceCodeChallenge, Scope,
+};
+
+use super::{
+    return_to::ReturnTo,
+    transaction::LoginTransaction,
+};
+use crate::{error::ApiError, oidc::provider::DiscoveryError, state::AppState};
+
+pub async fn login(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let provider = state.provider.get().await.map_err(provider_error)?;
+    let requested = first_param(req.query_string(), "returnTo");
+    let return_to = ReturnTo::parse_or_root(requested.as_deref(), &state.config.base_url);
+
+    let (pkce_challenge, pkce_verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request = provider
+        .client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .set_pkce_challenge(pkce_challenge);
+    for scope in state.config.scopes.iter().filter(|s| *s != "openid") {
+        request = request.add_scope(Scope::new(scope.clone()));
+    }
+    if let Some(audience) = &state.config.audience {
+        request = request.add_extra_param("audience", audience.clone());
+    }
+    let (url, csrf_state, nonce) = request.url();
+
+    let txn = LoginTransaction {
+        state: csrf_state.secret().clone(),
+        nonce: nonce.secret().clone(),
+        pkce_verifier: pkce_verifier.secret().clone(),
+        return_to,
+        created_at: state.clock.now().unix_timestamp(),
+    };
+    let mut response = HttpResponse::Found();
+    response
+        .insert_header((header::LOCATION, url.as_str()))
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    for eviction in state.txn_cookies.evictions(&req, &state.keys) {
+        response.cookie(eviction);
+    }
+    response.cookie(state.txn_cookies.write(&state.keys, &txn));
+    Ok(response.finish())
+}
+
+pub(crate) fn provider_error(err: DiscoveryError) -> ApiError {
+    if err.is_timeout() {
+        ApiError::ProviderTimeout
+    } else {
+        ApiError::ProviderUnavailable(err.into())
+    }
+}
+
+/// The first value of `name` in a query string (decoded), if any.
+pub(crate) fn first_param(query: &str, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}

@@ -1,0 +1,43 @@
+//! `/api/auth/*`: the login flow, logout and "who am I".
+
+pub mod callback;
+pub mod csrf;
+pub mod current_user;
+pub mod login;
+pub mod logout;
+pub mod me;
+pub mod return_to;
+pub mod transaction;
+
+use actix_web::web;
+
+use crate::error::ApiError;
+
+/// Registers the auth routes under `/api/auth`. Other methods get 405 JSON.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let not_allowed = || web::to(|| async { Err::<&str, _>(ApiError::MethodNotAllowed) });
+    cfg.service(
+        web::scope("/auth")
+            .service(
+                web::resource("/login")
+                    .route(web::get().to(login::login))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                web::resource("/callback")
+                    .route(web::get().to(callback::callback))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                web::resource("/logout")
+                    .route(web::post().to(logout::logout_post))
+                    .route(web::get().to(logout::logout_get))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                web::resource("/me")
+                    .route(web::get().to(me::me))
+                    .default_service(not_allowed()),
+            ),
+    );
+}

@@ -1,0 +1,530 @@
+//! Configuration: read once at start-up from the environment (and `.env`), validated, typed.
+//!
+//! The variable names are the seed's (`@auth0/nextjs-auth0`), so an existing `.env.local`
+//! for an Auth0 tenant works unchanged. A missing or invalid variable stops start-up with one
+//! line naming it; secrets are held in [`SecretString`] and never printed.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+/// The minimum length of each `AUTH0_SECRET` entry (as nextjs-auth0).
+pub const MIN_SECRET_LEN: usize = 32;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{0} is required but not set")]
+    Missing(&'static str),
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        reason: reason.into(),
+    }
+}
+
+/// The app's public origin (`AUTH0_BASE_URL`), e.g. `http://localhost:8080`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl(Url);
+
+impl BaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let url = Url::parse(raw.trim()).map_err(|e| format!("not a URL ({e})"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err("must be an http or https URL".into());
+        }
+        if url.host_str().is_none() {
+            return Err("must have a host".into());
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("must not carry credentials".into());
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err("must not have a query or fragment".into());
+        }
+        if url.path() != "/" {
+            return Err("must be an origin without a path (serve the app at the root)".into());
+        }
+        Ok(Self(url))
+    }
+
+    /// `scheme://host[:port]`, without a trailing slash.
+    pub fn origin(&self) -> String {
+        self.0.origin().ascii_serialization()
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.0.scheme() == "https"
+    }
+
+    /// An absolute URL of this app for a same-origin path (which must start with `/`).
+    pub fn join_path(&self, path: &str) -> String {
+        debug_assert!(path.starts_with('/'));
+        format!("{}{}", self.origin(), path)
+    }
+
+    pub fn callback_url(&self) -> String {
+        self.join_path(shared::routes::CALLBACK)
+    }
+}
+
+/// The provider's issuer as configured (`AUTH0_ISSUER_BASE_URL`). A bare host means https.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuerSetting(String);
+
+impl IssuerSetting {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        let with_scheme = if raw.contains("://") {
+            raw.to_owned()
+        } else {
+            format!("https://{raw}")
+        };
+        let url = Url::parse(&with_scheme).map_err(|e| format!("not a URL ({e})"))?;
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback_host(&url) => {}
+            "http" => {
+                return Err(
+                    "must use https (plain http is accepted only for a loopback development provider)"
+                        .into(),
+                )
+            }
+            other => return Err(format!("unsupported scheme `{other}`")),
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err("must not have a query or fragment".into());
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("must not carry credentials".into());
+        }
+        Ok(Self(with_scheme))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The discovery document URL (`{issuer}/.well-known/openid-configuration`).
+    pub fn discovery_url(&self) -> String {
+        format!(
+            "{}/.well-known/openid-configuration",
+            self.0.trim_end_matches('/')
+        )
+    }
+
+    /// Whether an issuer announced by discovery is the configured one. Exact match, except that
+    /// a single trailing slash may differ: Auth0's issuer is `https://TENANT/` while its docs
+    /// (and the seed's `.env.local`) write `https://TENANT`. From then on the discovered string
+    /// is the one every ID token must carry, byte for byte.
+    pub fn accepts_discovered(&self, discovered: &str) -> bool {
+        discovered == self.0
+            || (discovered.trim_end_matches('/') == self.0.trim_end_matches('/')
+                && discovered.len().abs_diff(self.0.len()) == 1)
+    }
+}
+
+pub(crate) fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Everything the backend needs, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `AUTH0_SECRET`: the first entry signs/encrypts, all entries are accepted for reading.
+    pub secrets: Vec<SecretString>,
+    pub base_url: BaseUrl,
+    pub issuer: IssuerSetting,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub audience: Option<String>,
+    pub scopes: Vec<String>,
+    pub database_url: SecretString,
+    pub listen_addr: SocketAddr,
+    pub frontend_dist: PathBuf,
+    pub session_idle_timeout: Duration,
+    pub session_absolute_timeout: Duration,
+    /// Leeway for `exp`/`iat` of ID tokens (`ID_TOKEN_LEEWAY`, default 60 s).
+    pub id_token_leeway: Duration,
+    /// Timeout of every call to the provider (`OIDC_HTTP_TIMEOUT`, default 10 s).
+    pub http_timeout: Duration,
+    /// Name of the claim holding the user's roles (`AUTH0_ROLES_CLAIM`, default `roles`).
+    pub roles_claim: String,
+    /// How often expired sessions are swept (`SESSION_SWEEP_INTERVAL`, default 5 min).
+    pub sweep_interval: Duration,
+    /// Maximum database connections (`DATABASE_MAX_CONNECTIONS`, default 10).
+    pub database_max_connections: u32,
+    /// Accepted ID token signing algorithms (`ID_TOKEN_SIGNING_ALGS`, default `RS256`).
+    pub id_token_algs: Vec<String>,
+}
+
+impl Config {
+    /// Reads the process environment, after loading `.env.local` and `.env` if present (the
+    /// process environment wins).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        for file in [".env.local", ".env"] {
+            let _ = dotenvy::from_filename(file);
+        }
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any variable lookup (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &'static str| lookup(name).filter(|v| !v.trim().is_empty());
+        let required = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
+
+        let secrets = parse_secrets(&required("AUTH0_SECRET")?)?;
+        let base_url = BaseUrl::parse(&required("AUTH0_BASE_URL")?)
+            .map_err(|r| invalid("AUTH0_BASE_URL", r))?;
+        let issuer = IssuerSetting::parse(&required("AUTH0_ISSUER_BASE_URL")?)
+            .map_err(|r| invalid("AUTH0_ISSUER_BASE_URL", r))?;
+        let client_id = required("AUTH0_CLIENT_ID")?.trim().to_owned();
+        let client_secret = SecretString::from(required("AUTH0_CLIENT_SECRET")?);
+        let audience = get("AUTH0_AUDIENCE").map(|a| a.trim().to_owned());
+        let scopes = parse_scopes(get("AUTH0_SCOPE").as_deref())?;
+        let database_url = required("DATABASE_URL")?;
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(invalid(
+                "DATABASE_URL",
+                "must be a postgres:// or postgresql:// URL",
+            ));
+        }
+        let listen_addr = match get("LISTEN_ADDR") {
+            Some(raw) => raw
+                .trim()
+                .parse()
+                .map_err(|_| invalid("LISTEN_ADDR", "expected host:port, e.g. 127.0.0.1:8080"))?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+        let frontend_dist = get("FRONTEND_DIST")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("frontend/dist"));
+        let duration = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
+            match get(name) {
+                Some(raw) => parse_duration(&raw).map_err(|r| invalid(name, r)),
+                None => Ok(default),
+            }
+        };
+        let session_idle_timeout = duration("SESSION_IDLE_TIMEOUT", Duration::from_secs(86_400))?;
+        let session_absolute_timeout =
+            duration("SESSION_ABSOLUTE_TIMEOUT", Duration::from_secs(7 * 86_400))?;
+        if session_idle_timeout.is_zero() || session_absolute_timeout.is_zero() {
+            return Err(invalid("SESSION_IDLE_TIMEOUT", "timeouts must be positive"));
+        }
+        if session_idle_timeout > session_absolute_timeout {
+            return Err(invalid(
+                "SESSION_IDLE_TIMEOUT",
+                "must not be longer than SESSION_ABSOLUTE_TIMEOUT",
+            ));
+        }
+        let id_token_leeway = duration("ID_TOKEN_LEEWAY", Duration::from_secs(60))?;
+        if id_token_leeway > Duration::from_secs(300) {
+            return Err(invalid("ID_TOKEN_LEEWAY", "must be at most 5m"));
+        }
+        let http_timeout = duration("OIDC_HTTP_TIMEOUT", Duration::from_secs(10))?;
+        if http_timeout.is_zero() {
+            return Err(invalid("OIDC_HTTP_TIMEOUT", "must be positive"));
+        }
+        let sweep_interval = duration("SESSION_SWEEP_INTERVAL", Duration::from_secs(300))?;
+        if sweep_interval.is_zero() {
+            return Err(invalid("SESSION_SWEEP_INTERVAL", "must be positive"));
+        }
+        let roles_claim = get("AUTH0_ROLES_CLAIM")
+            .map(|c| c.trim().to_owned())
+            .unwrap_or_else(|| "roles".to_owned());
+        let database_max_connections = match get("DATABASE_MAX_CONNECTIONS") {
+            Some(raw) => raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| invalid("DATABASE_MAX_CONNECTIONS", "expected 1..=1000"))?,
+            None => 10,
+        };
+
+        let id_token_algs = parse_algs(get("ID_TOKEN_SIGNING_ALGS").as_deref())?;
+
+        Ok(Self {
+            secrets,
+            base_url,
+            issuer,
+            client_id,
+            client_secret,
+            audience,
+            scopes,
+            database_url: SecretString::from(database_url),
+            listen_addr,
+            frontend_dist,
+            session_idle_timeout,
+            session_absolute_timeout,
+            id_token_leeway,
+            http_timeout,
+            roles_claim,
+            sweep_interval,
+            database_max_connections,
+            id_token_algs,
+        })
+    }
+
+    pub fn secret_strings(&self) -> impl Iterator<Item = &str> {
+        self.secrets.iter().map(|s| s.expose_secret())
+    }
+}
+
+fn parse_secrets(raw: &str) -> Result<Vec<SecretString>, ConfigError> {
+    let secrets: Vec<&str> = raw.split(',').map(str::trim).collect();
+    if secrets.iter().any(|s| s.is_empty()) {
+        return Err(invalid("AUTH0_SECRET", "contains an empty entry"));
+    }
+    if secrets.iter().any(|s| s.chars().count() < MIN_SECRET_LEN) {
+        return Err(invalid(
+            "AUTH0_SECRET",
+            format!("each entry must be at least {MIN_SECRET_LEN} characters (try `openssl rand -hex 32`)"),
+        ));
+    }
+    Ok(secrets
+        .into_iter()
+        .map(|s| SecretString::from(s.to_owned()))
+        .collect())
+}
+
+/// Asymmetric JWS algorithms only: `none` and HMAC (keyed with the client secret) never.
+const ASYMMETRIC_ALGS: [&str; 10] = [
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
+];
+
+fn parse_algs(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
+    let algs: Vec<String> = raw
+        .unwrap_or("RS256")
+        .split(',')
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty())
+        .collect();
+    if algs.is_empty() {
+        return Err(invalid("ID_TOKEN_SIGNING_ALGS", "lists no algorithm"));
+    }
+    if let Some(bad) = algs.iter().find(|a| !ASYMMETRIC_ALGS.contains(&a.as_str())) {
+        return Err(invalid(
+            "ID_TOKEN_SIGNING_ALGS",
+            format!("`{bad}` is not allowed (use one of {})", ASYMMETRIC_ALGS.join(", ")),
+        ));
+    }
+    Ok(algs)
+}
+
+fn parse_scopes(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
+    let mut scopes: Vec<String> = raw
+        .unwrap_or("openid profile email")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    if scopes
+        .iter()
+        .any(|s| !s.chars().all(|c| c.is_ascii_graphic() && c != '"' && c != '\\'))
+    {
+        return Err(invalid("AUTH0_SCOPE", "scopes must be printable ASCII"));
+    }
+    if !scopes.iter().any(|s| s == "openid") {
+        scopes.insert(0, "openid".to_owned());
+    }
+    scopes.dedup();
+    Ok(scopes)
+}
+
+/// Parses `90`, `45s`, `30m`, `12h`, `1d`, `7d` (a number and an optional unit).
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let split = raw
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(raw.len());
+    let (number, unit) = raw.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{raw}` is not a duration like 30s, 15m, 12h or 7d"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => return Err(format!("`{raw}` has an unknown unit (use s, m, h or d)")),
+    };
+    number
+        .checked_mul(seconds)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("`{raw}` is too long"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn valid() -> HashMap<&'static str, String> {
+        HashMap::from([
+            ("AUTH0_SECRET", "a".repeat(32)),
+            ("AUTH0_BASE_URL", "http://localhost:8080".into()),
+            ("AUTH0_ISSUER_BASE_URL", "https://tenant.eu.auth0.com".into()),
+            ("AUTH0_CLIENT_ID", "client".into()),
+            ("AUTH0_CLIENT_SECRET", "secret".into()),
+            ("DATABASE_URL", "postgres://localhost/db".into()),
+        ])
+    }
+
+    fn load(vars: &HashMap<&'static str, String>) -> Result<Config, ConfigError> {
+        Config::from_lookup(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn the_seeds_variables_are_enough() {
+        let config = load(&valid()).unwrap();
+        assert_eq!(config.base_url.origin(), "http://localhost:8080");
+        assert_eq!(config.issuer.as_str(), "https://tenant.eu.auth0.com");
+        assert_eq!(config.scopes, ["openid", "profile", "email"]);
+        assert_eq!(config.session_idle_timeout, Duration::from_secs(86_400));
+        assert_eq!(config.session_absolute_timeout, Duration::from_secs(604_800));
+        assert_eq!(config.listen_addr.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn each_required_variable_is_named_when_missing() {
+        for name in [
+            "AUTH0_SECRET",
+            "AUTH0_BASE_URL",
+            "AUTH0_ISSUER_BASE_URL",
+            "AUTH0_CLIENT_ID",
+            "AUTH0_CLIENT_SECRET",
+            "DATABASE_URL",
+        ] {
+            let mut vars = valid();
+            vars.remove(name);
+            assert_eq!(load(&vars).unwrap_err(), ConfigError::Missing(name));
+            vars.insert(name, "  ".into());
+            assert_eq!(load(&vars).unwrap_err(), ConfigError::Missing(name));
+        }
+    }
+
+    #[test]
+    fn a_short_secret_is_refused_and_not_echoed() {
+        let mut vars = valid();
+        vars.insert("AUTH0_SECRET", "too-short-secret".into());
+        let err = load(&vars).unwrap_err().to_string();
+        assert!(err.starts_with("AUTH0_SECRET is invalid"), "{err}");
+        assert!(!err.contains("too-short-secret"));
+    }
+
+    #[test]
+    fn secrets_rotate_as_a_comma_separated_list() {
+        let mut vars = valid();
+        vars.insert("AUTH0_SECRET", format!("{}, {}", "n".repeat(40), "o".repeat(32)));
+        let config = load(&vars).unwrap();
+        let secrets: Vec<&str> = config.secret_strings().collect();
+        assert_eq!(secrets, ["n".repeat(40), "o".repeat(32)]);
+        vars.insert("AUTH0_SECRET", format!("{},", "n".repeat(40)));
+        assert!(load(&vars).is_err());
+    }
+
+    #[test]
+    fn a_bare_issuer_host_means_https() {
+        let issuer = IssuerSetting::parse("tenant.us.auth0.com").unwrap();
+        assert_eq!(issuer.as_str(), "https://tenant.us.auth0.com");
+        assert_eq!(
+            issuer.discovery_url(),
+            "https://tenant.us.auth0.com/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn plain_http_issuers_are_only_for_loopback() {
+        assert!(IssuerSetting::parse("http://127.0.0.1:4000").is_ok());
+        assert!(IssuerSetting::parse("http://localhost:4000").is_ok());
+        assert!(IssuerSetting::parse("http://idp.example.com").is_err());
+        assert!(IssuerSetting::parse("ftp://idp.example.com").is_err());
+    }
+
+    #[test]
+    fn discovered_issuer_must_match_but_for_one_trailing_slash() {
+        let issuer = IssuerSetting::parse("https://t.auth0.com").unwrap();
+        assert!(issuer.accepts_discovered("https://t.auth0.com/"));
+        assert!(issuer.accepts_discovered("https://t.auth0.com"));
+        assert!(!issuer.accepts_discovered("https://t.auth0.com//"));
+        assert!(!issuer.accepts_discovered("https://T.auth0.com/"));
+        assert!(!issuer.accepts_discovered("https://evil.com/"));
+        let with_path = IssuerSetting::parse("https://idp.example/realms/a/").unwrap();
+        assert!(with_path.accepts_discovered("https://idp.example/realms/a"));
+        assert!(!with_path.accepts_discovered("https://idp.example/realms/ab"));
+    }
+
+    #[test]
+    fn base_url_must_be_a_bare_origin() {
+        assert!(BaseUrl::parse("https://app.example.com").is_ok());
+        assert!(BaseUrl::parse("https://app.example.com/").is_ok());
+        assert!(BaseUrl::parse("https://app.example.com/app").is_err());
+        assert!(BaseUrl::parse("https://user:pw@app.example.com").is_err());
+        assert!(BaseUrl::parse("javascript:alert(1)").is_err());
+        assert!(BaseUrl::parse("app.example.com").is_err());
+        let url = BaseUrl::parse("https://app.example.com").unwrap();
+        assert_eq!(url.callback_url(), "https://app.example.com/api/auth/callback");
+        assert!(url.is_https());
+    }
+
+    #[test]
+    fn durations_accept_units() {
+        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("45s").unwrap(), Duration::from_secs(45));
+        assert_eq!(parse_duration("30m").unwrap(), Duration::from_secs(1800));
+        assert_eq!(parse_duration("12h").unwrap(), Duration::from_secs(43_200));
+        assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(604_800));
+        assert!(parse_duration("7w").is_err());
+        assert!(parse_duration("d").is_err());
+        assert!(parse_duration("-1d").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn idle_timeout_cannot_exceed_absolute_timeout() {
+        let mut vars = valid();
+        vars.insert("SESSION_IDLE_TIMEOUT", "8d".into());
+        assert!(matches!(
+            load(&vars).unwrap_err(),
+            ConfigError::Invalid { name: "SESSION_IDLE_TIMEOUT", .. }
+        ));
+    }
+
+    #[test]
+    fn openid_scope_is_always_requested() {
+        let mut vars = valid();
+        vars.insert("AUTH0_SCOPE", "profile email offline_access".into());
+        let config = load(&vars).unwrap();
+        assert_eq!(config.scopes, ["openid", "profile", "email", "offline_access"]);
+    }
+
+    #[test]
+    fn only_asymmetric_signing_algorithms_are_accepted() {
+        let mut vars = valid();
+        assert_eq!(load(&vars).unwrap().id_token_algs, ["RS256"]);
+        vars.insert("ID_TOKEN_SIGNING_ALGS", "RS256, ES256".into());
+        assert_eq!(load(&vars).unwrap().id_token_algs, ["RS256", "ES256"]);
+        for bad in ["HS256", "none", "RS256,HS512"] {
+            vars.insert("ID_TOKEN_SIGNING_ALGS", bad.into());
+            assert!(load(&vars).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let config = load(&valid()).unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains(&"a".repeat(32)));
+        assert!(!debug.contains("postgres://localhost/db"));
+    }
+}

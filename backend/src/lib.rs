@@ -1,0 +1,18 @@
+//! The Backend-for-Frontend: OpenID Connect login (authorization code + PKCE) against Auth0 or
+//! any OpenID provider, server-side sessions in PostgreSQL, and the Yew SPA, from one origin.
+//! The browser holds an opaque HttpOnly session cookie; tokens stay here.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod health;
+pub mod oidc;
+pub mod security_headers;
+pub mod session;
+pub mod spa;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod users;

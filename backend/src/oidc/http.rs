@@ -1,0 +1,128 @@
+//! The one HTTP client for the identity provider: redirects off (SSRF), timeouts on, response
+//! bodies capped. It serves discovery, JWKS and, through `openidconnect`'s
+//! [`AsyncHttpClient`] seam, the token endpoint.
+
+use std::{future::Future, pin::Pin, time::Duration};
+
+use openidconnect::{AsyncHttpClient, HttpRequest, HttpResponse};
+
+/// Largest response body read from the provider.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("the provider did not answer within the timeout")]
+    Timeout,
+    #[error("could not reach the provider: {0}")]
+    Unreachable(String),
+    #[error("the provider's response exceeded {MAX_BODY_BYTES} bytes")]
+    TooLarge,
+    #[error("the provider answered HTTP {0}")]
+    Status(u16),
+    #[error("the provider's response is malformed: {0}")]
+    Malformed(String),
+}
+
+impl FetchError {
+    fn from_reqwest(err: reqwest::Error) -> Self {
+        if err.is_timeout() {
+            FetchError::Timeout
+        } else {
+            // reqwest's Display carries no secrets (no bodies, no credentials).
+            FetchError::Unreachable(error_chain(&err))
+        }
+    }
+}
+
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}
+
+#[derive(Debug, Clone)]
+pub struct ProviderHttp {
+    client: reqwest::Client,
+}
+
+impl ProviderHttp {
+    pub fn new(timeout: Duration) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .user_agent(concat!("rust-bff/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self { client })
+    }
+
+    /// GET a JSON document (discovery, JWKS): 200 and a capped body, else an error.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, FetchError> {
+        let response = self
+            .client
+            .get(url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(FetchError::from_reqwest)?;
+        let status = response.status();
+        if status != reqwest::StatusCode::OK {
+            return Err(FetchError::Status(status.as_u16()));
+        }
+        let body = read_capped(response).await?;
+        serde_json::from_slice(&body).map_err(|e| FetchError::Malformed(e.to_string()))
+    }
+
+    /// The underlying client, for calls the other methods do not cover.
+    pub fn inner(&self) -> &reqwest::Client {
+        &self.client
+    }
+}
+
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, FetchError> {
+    if response
+        .content_length()
+        .is_some_and(|len| len > MAX_BODY_BYTES as u64)
+    {
+        return Err(FetchError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(FetchError::from_reqwest)? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(FetchError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+impl<'c> AsyncHttpClient<'c> for ProviderHttp {
+    type Error = FetchError;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, FetchError>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let request: reqwest::Request = request
+                .try_into()
+                .map_err(|e: reqwest::Error| FetchError::Malformed(e.to_string()))?;
+            let response = self
+                .client
+                .execute(request)
+                .await
+                .map_err(FetchError::from_reqwest)?;
+            let mut builder = openidconnect::http::Response::builder().status(response.status());
+            for (name, value) in response.headers() {
+                builder = builder.header(name, value);
+            }
+            let body = read_capped(response).await?;
+            builder
+                .body(body)
+                .map_err(|e| FetchError::Malformed(e.to_string()))
+        })
+    }
+}

@@ -1,0 +1,199 @@
+//! ID token verification (OpenID Connect Core 3.1.3.7) and the user it vouches for.
+//!
+//! `openidconnect` checks the signature against the provider's JWKS (header-supplied keys are
+//! never used), `iss` (exact), `aud`, `exp` and the nonce; on top we pin the algorithm
+//! allow-list, check `iat` against the login's start, `azp`, and bound every claim we keep.
+
+use std::time::Duration;
+
+use openidconnect::{
+    core::CoreJwsSigningAlgorithm, ClaimsVerificationError, IdToken, Nonce,
+    TokenResponse as _,
+};
+use time::OffsetDateTime;
+
+use super::provider::{ExtraClaims, Provider, TokenResponse};
+
+type AppIdToken = IdToken<
+    ExtraClaims,
+    openidconnect::core::CoreGenderClaim,
+    openidconnect::core::CoreJweContentEncryptionAlgorithm,
+    CoreJwsSigningAlgorithm,
+>;
+
+/// Claim strings longer than this are cut (a name of 16 KB has no place in a session).
+const MAX_CLAIM_CHARS: usize = 256;
+const MAX_LIST_ITEMS: usize = 64;
+
+/// What a verified login yields.
+#[derive(Debug, Clone)]
+pub struct VerifiedLogin {
+    pub user: shared::User,
+    /// The provider's session id (`sid`), for back-channel logout.
+    pub sid: Option<String>,
+    /// The raw ID token, kept server-side for `id_token_hint` at logout.
+    pub id_token: String,
+}
+
+pub struct Expectations<'a> {
+    pub nonce: &'a Nonce,
+    pub now: OffsetDateTime,
+    pub leeway: Duration,
+    /// When the login started (Unix seconds): a token issued before it is not for this login.
+    pub login_started_at: i64,
+    pub allowed_algs: &'a [CoreJwsSigningAlgorithm],
+    pub roles_claim: &'a str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdTokenError {
+    #[error("the token response carries no ID token")]
+    Missing,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub fn verify(
+    provider: &Provider,
+    response: &TokenResponse,
+    expect: &Expectations<'_>,
+) -> Result<VerifiedLogin, IdTokenError> {
+    let id_token: &AppIdToken = response.id_token().ok_or(IdTokenError::Missing)?;
+    verify_token(provider, id_token, expect)
+}
+
+fn verify_token(
+    provider: &Provider,
+    id_token: &AppIdToken,
+    expect: &Expectations<'_>,
+) -> Result<VerifiedLogin, IdTokenError> {
+    let leeway = time::Duration::try_from(expect.leeway).unwrap_or(time::Duration::ZERO);
+    let now = expect.now;
+    let exp_now = to_chrono(now - leeway);
+    let earliest_iat = to_chrono(
+        OffsetDateTime::from_unix_timestamp(expect.login_started_at).unwrap_or(now) - leeway,
+    );
+    let latest_iat = to_chrono(now + leeway);
+    let verifier = provider
+        .client
+        .id_token_verifier()
+        .set_allowed_algs(expect.allowed_algs.iter().cloned())
+        .set_time_fn(move || exp_now)
+        .set_issue_time_verifier_fn(move |iat| {
+            if iat < earliest_iat {
+                Err(format!("issued at {iat}, before this login started"))
+            } else if iat > latest_iat {
+                Err(format!("issued at {iat}, in the future"))
+            } else {
+                Ok(())
+            }
+        });
+    let claims = id_token
+        .claims(&verifier, expect.nonce)
+        .map_err(|e| IdTokenError::Invalid(describe(&e)))?;
+    if claims.issuer().as_str() != provider.issuer {
+        return Err(IdTokenError::Invalid("issuer mismatch".into()));
+    }
+    let client_id = provider.client.client_id().as_str();
+    if let Some(azp) = claims.authorized_party() {
+        if azp.as_str() != client_id {
+            return Err(IdTokenError::Invalid(format!(
+                "azp `{}` is not this client",
+                bounded(azp.as_str())
+            )));
+        }
+    }
+    let subject = claims.subject().as_str();
+    if subject.is_empty() || subject.len() > 255 {
+        return Err(IdTokenError::Invalid("sub is empty or longer than 255 bytes".into()));
+    }
+    let extra = claims.additional_claims();
+    let user = shared::User {
+        sub: subject.to_owned(),
+        issuer: provider.issuer.clone(),
+        name: claims
+            .name()
+            .and_then(|n| n.get(None))
+            .map(|n| bounded(n.as_str())),
+        email: claims.email().map(|e| bounded(e.as_str())),
+        email_verified: claims.email_verified(),
+        picture: claims
+            .picture()
+            .and_then(|p| p.get(None))
+            .map(|p| p.as_str())
+            .filter(|p| is_web_url(p))
+            .map(str::to_owned),
+        roles: string_list(extra.other.get(expect.roles_claim)),
+        permissions: string_list(extra.other.get("permissions")),
+    };
+    Ok(VerifiedLogin {
+        user,
+        sid: extra.sid.clone().filter(|s| !s.is_empty() && s.len() <= 255),
+        id_token: id_token.to_string(),
+    })
+}
+
+fn to_chrono(t: OffsetDateTime) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(t.unix_timestamp(), 0).unwrap_or_default()
+}
+
+fn describe(err: &ClaimsVerificationError) -> String {
+    // The library's messages name claims and keys, never token contents.
+    bounded(&err.to_string())
+}
+
+fn bounded(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(MAX_CLAIM_CHARS).collect()
+}
+
+fn is_web_url(raw: &str) -> bool {
+    raw.len() <= 2048
+        && url::Url::parse(raw).is_ok_and(|u| matches!(u.scheme(), "https" | "http"))
+}
+
+/// A claim holding a list of strings (or one string, or space-separated scopes-style).
+fn string_list(value: Option<&serde_json::Value>) -> Vec<String> {
+    let items: Vec<String> = match value {
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str())
+            .map(bounded)
+            .collect(),
+        Some(serde_json::Value::String(s)) => s.split_whitespace().map(bounded).collect(),
+        _ => Vec::new(),
+    };
+    let mut items: Vec<String> = items.into_iter().filter(|s| !s.is_empty()).collect();
+    items.sort();
+    items.dedup();
+    items.truncate(MAX_LIST_ITEMS);
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn list_claims_accept_arrays_and_strings() {
+        assert_eq!(string_list(Some(&json!(["b", "a", "a", 3]))), ["a", "b"]);
+        assert_eq!(string_list(Some(&json!("read write"))), ["read", "write"]);
+        assert!(string_list(Some(&json!({"admin": true}))).is_empty());
+        assert!(string_list(None).is_empty());
+    }
+
+    #[test]
+    fn hostile_strings_are_bounded_and_stripped_of_controls() {
+        let long = "x".repeat(20_000);
+        assert_eq!(bounded(&long).len(), MAX_CLAIM_CHARS);
+        assert_eq!(bounded("a\u{0}b\u{1b}c"), "abc");
+        assert_eq!(bounded("Zoë 🎉 </script>"), "Zoë 🎉 </script>");
+    }
+
+    #[test]
+    fn pictures_must_be_web_urls() {
+        assert!(is_web_url("https://cdn.example.com/a.png"));
+        assert!(!is_web_url("javascript:alert(1)"));
+        assert!(!is_web_url("data:image/svg+xml,<svg/>"));
+    }
+}

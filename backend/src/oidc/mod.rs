@@ -1,0 +1,7 @@
+//! Talking to the OpenID provider: the HTTP client, discovery and ID token verification.
+
+pub mod http;
+pub mod id_token;
+pub mod provider;
+
+pub use provider::{Provider, ProviderHandle};

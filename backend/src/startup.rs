@@ -1,0 +1,186 @@
+//! Builds the application: database, migrations, provider discovery, the HTTP server with its
+//! middleware and routes. Binds its own listener, so tests run it on port 0.
+
+use std::{net::TcpListener, sync::Arc, time::Duration};
+
+use actix_session::{
+    config::{CookieContentSecurity, PersistentSession, TtlExtensionPolicy},
+    SessionMiddleware,
+};
+use actix_web::{
+    cookie::{time::Duration as CookieDuration, SameSite},
+    dev::Server,
+    middleware::{from_fn, Compress},
+    web, App, HttpServer,
+};
+use anyhow::Context;
+use openidconnect::core::CoreJwsSigningAlgorithm;
+use secrecy::ExposeSecret;
+use sqlx::{postgres::PgPoolOptions, PgPool};
+use tracing_actix_web::TracingLogger;
+
+use crate::{
+    auth::{self, csrf, transaction::TransactionCookies},
+    clock::{SharedClock, SystemClock},
+    config::Config,
+    crypto::Keyring,
+    error::{json_errors, ApiError},
+    health,
+    oidc::{http::ProviderHttp, ProviderHandle},
+    security_headers::{add_security_headers, SecurityHeaders},
+    session::{sweeper, PgSessionStore, Timeouts},
+    spa::Spa,
+    state::AppState,
+    telemetry::{request_id_header, RequestSpan},
+};
+
+/// Name of the session cookie (`__Host-` prefixed when served over https).
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-bff_session"
+    } else {
+        "bff_session"
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    sweeper: tokio::task::JoinHandle<()>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
+        let pool = connect_database(&config).await?;
+        sqlx::migrate!("../migrations")
+            .run(&pool)
+            .await
+            .context("running database migrations")?;
+
+        let config = Arc::new(config);
+        let provider = Arc::new(ProviderHandle::new(
+            config.clone(),
+            ProviderHttp::new(config.http_timeout)?,
+        ));
+        if let Err(err) = provider.get().await {
+            tracing::warn!(
+                error = %err,
+                "starting without the identity provider; logins will retry discovery"
+            );
+        }
+
+        let keys = Arc::new(Keyring::from_secrets(config.secret_strings()));
+        let store = PgSessionStore::new(
+            pool.clone(),
+            clock.clone(),
+            Timeouts {
+                idle: config.session_idle_timeout,
+                absolute: config.session_absolute_timeout,
+            },
+        );
+        let allowed_algs = config
+            .id_token_algs
+            .iter()
+            .map(|a| serde_json::from_value(serde_json::Value::String(a.clone())))
+            .collect::<Result<Vec<CoreJwsSigningAlgorithm>, _>>()
+            .context("ID_TOKEN_SIGNING_ALGS")?;
+        let https = config.base_url.is_https();
+        let spa = Spa::load(&config.frontend_dist);
+        let issuer_origin = url::Url::parse(config.issuer.as_str())
+            .ok()
+            .map(|u| u.origin().ascii_serialization());
+        let headers = web::Data::new(SecurityHeaders::new(
+            &spa.script_hashes,
+            issuer_origin.as_deref(),
+            https,
+        ));
+        let state = web::Data::new(AppState {
+            config: config.clone(),
+            keys: keys.clone(),
+            provider,
+            pool: pool.clone(),
+            store: store.clone(),
+            clock,
+            txn_cookies: TransactionCookies::new(https),
+            allowed_algs,
+        });
+
+        let sweep_store = state.store.clone();
+        let listener = TcpListener::bind(config.listen_addr)
+            .with_context(|| format!("binding LISTEN_ADDR {}", config.listen_addr))?;
+        let port = listener.local_addr()?.port();
+        let absolute_ttl = CookieDuration::seconds(config.session_absolute_timeout.as_secs() as i64);
+
+        let server = HttpServer::new(move || {
+            let session = SessionMiddleware::builder(store.clone(), keys.session_cookie_key())
+                .cookie_name(session_cookie_name(https).to_owned())
+                .cookie_secure(https)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Strict)
+                .cookie_path("/".to_owned())
+                .cookie_domain(None)
+                .cookie_content_security(CookieContentSecurity::Signed)
+                .session_lifecycle(
+                    PersistentSession::default()
+                        .session_ttl(absolute_ttl)
+                        .session_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
+                )
+                .build();
+            let spa = spa.clone();
+            App::new()
+                .app_data(state.clone())
+                .app_data(headers.clone())
+                .app_data(web::PayloadConfig::new(64 * 1024))
+                .app_data(web::JsonConfig::default().limit(16 * 1024))
+                .app_data(web::FormConfig::default().limit(64 * 1024))
+                .wrap(Compress::default())
+                .wrap(from_fn(json_errors))
+                .wrap(from_fn(add_security_headers))
+                .wrap(from_fn(request_id_header))
+                .wrap(TracingLogger::<RequestSpan>::new())
+                .route("/healthz", web::get().to(health::healthz))
+                .route("/readyz", web::get().to(health::readyz))
+                .service(
+                    web::scope("/api")
+                        .wrap(session)
+                        .wrap(from_fn(csrf::require_same_origin))
+                        .configure(auth::configure)
+                        .default_service(web::to(|| async { Err::<&str, _>(ApiError::NotFound) })),
+                )
+                .configure(|cfg| spa.configure(cfg))
+        })
+        .listen(listener)?
+        .shutdown_timeout(5)
+        .run();
+
+        let sweeper = tokio::spawn(sweeper::run(sweep_store, config.sweep_interval));
+        Ok(Self {
+            port,
+            server,
+            sweeper,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.sweeper.abort();
+        result
+    }
+}
+
+async fn connect_database(config: &Config) -> anyhow::Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(config.database_max_connections)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect(config.database_url.expose_secret())
+        .await
+        .context("connecting to DATABASE_URL")
+}

@@ -1,0 +1,23 @@
+//! What every handler shares, built once at start-up.
+
+use std::sync::Arc;
+
+use openidconnect::core::CoreJwsSigningAlgorithm;
+use sqlx::PgPool;
+
+use crate::{
+    auth::transaction::TransactionCookies, clock::SharedClock, config::Config, crypto::Keyring,
+    oidc::ProviderHandle, session::PgSessionStore,
+};
+
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub keys: Arc<Keyring>,
+    pub provider: Arc<ProviderHandle>,
+    pub pool: PgPool,
+    pub store: PgSessionStore,
+    pub clock: SharedClock,
+    pub txn_cookies: TransactionCookies,
+    /// ID token signing algorithms we accept (never `none`, never HMAC).
+    pub allowed_algs: Vec<CoreJwsSigningAlgorithm>,
+}

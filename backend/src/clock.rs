@@ -50,6 +50,28 @@ impl Clock for ManualClock {
     }
 }
 
+/// Real time shifted by an offset that tests move forward: tokens from a real provider stay
+/// fresh while sessions and transactions can be made to expire without sleeping.
+#[derive(Debug, Clone, Default)]
+pub struct OffsetClock(Arc<Mutex<time::Duration>>);
+
+impl OffsetClock {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn advance(&self, by: std::time::Duration) {
+        let mut offset = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *offset += by;
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,5 +83,13 @@ mod tests {
         assert_eq!(clock.now(), start);
         clock.advance(std::time::Duration::from_secs(61));
         assert_eq!(clock.now().unix_timestamp(), 1_700_000_061);
+    }
+
+    #[test]
+    fn offset_clock_runs_ahead_of_real_time_by_what_it_was_advanced() {
+        let clock = OffsetClock::new();
+        clock.advance(std::time::Duration::from_secs(3600));
+        let ahead = clock.now() - OffsetDateTime::now_utc();
+        assert!(ahead > time::Duration::seconds(3590) && ahead <= time::Duration::seconds(3600));
     }
 }

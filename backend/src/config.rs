@@ -88,12 +88,10 @@ impl IssuerSetting {
         match url.scheme() {
             "https" => {}
             "http" if is_loopback_host(&url) => {}
-            "http" => {
-                return Err(
-                    "must use https (plain http is accepted only for a loopback development provider)"
-                        .into(),
-                )
-            }
+            "http" => return Err(
+                "must use https (plain http is accepted only for a loopback development provider)"
+                    .into(),
+            ),
             other => return Err(format!("unsupported scheme `{other}`")),
         }
         if url.query().is_some() || url.fragment().is_some() {
@@ -315,7 +313,10 @@ fn parse_algs(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
     if let Some(bad) = algs.iter().find(|a| !ASYMMETRIC_ALGS.contains(&a.as_str())) {
         return Err(invalid(
             "ID_TOKEN_SIGNING_ALGS",
-            format!("`{bad}` is not allowed (use one of {})", ASYMMETRIC_ALGS.join(", ")),
+            format!(
+                "`{bad}` is not allowed (use one of {})",
+                ASYMMETRIC_ALGS.join(", ")
+            ),
         ));
     }
     Ok(algs)
@@ -327,10 +328,10 @@ fn parse_scopes(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
         .split_whitespace()
         .map(str::to_owned)
         .collect();
-    if scopes
-        .iter()
-        .any(|s| !s.chars().all(|c| c.is_ascii_graphic() && c != '"' && c != '\\'))
-    {
+    if scopes.iter().any(|s| {
+        !s.chars()
+            .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\')
+    }) {
         return Err(invalid("AUTH0_SCOPE", "scopes must be printable ASCII"));
     }
     if !scopes.iter().any(|s| s == "openid") {
@@ -343,9 +344,7 @@ fn parse_scopes(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
 /// Parses `90`, `45s`, `30m`, `12h`, `1d`, `7d` (a number and an optional unit).
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     let raw = raw.trim();
-    let split = raw
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(raw.len());
+    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
     let (number, unit) = raw.split_at(split);
     let number: u64 = number
         .parse()
@@ -373,7 +372,10 @@ mod tests {
         HashMap::from([
             ("AUTH0_SECRET", "a".repeat(32)),
             ("AUTH0_BASE_URL", "http://localhost:8080".into()),
-            ("AUTH0_ISSUER_BASE_URL", "https://tenant.eu.auth0.com".into()),
+            (
+                "AUTH0_ISSUER_BASE_URL",
+                "https://tenant.eu.auth0.com".into(),
+            ),
             ("AUTH0_CLIENT_ID", "client".into()),
             ("AUTH0_CLIENT_SECRET", "secret".into()),
             ("DATABASE_URL", "postgres://localhost/db".into()),
@@ -391,7 +393,10 @@ mod tests {
         assert_eq!(config.issuer.as_str(), "https://tenant.eu.auth0.com");
         assert_eq!(config.scopes, ["openid", "profile", "email"]);
         assert_eq!(config.session_idle_timeout, Duration::from_secs(86_400));
-        assert_eq!(config.session_absolute_timeout, Duration::from_secs(604_800));
+        assert_eq!(
+            config.session_absolute_timeout,
+            Duration::from_secs(604_800)
+        );
         assert_eq!(config.listen_addr.to_string(), "127.0.0.1:8080");
     }
 
@@ -425,7 +430,10 @@ mod tests {
     #[test]
     fn secrets_rotate_as_a_comma_separated_list() {
         let mut vars = valid();
-        vars.insert("AUTH0_SECRET", format!("{}, {}", "n".repeat(40), "o".repeat(32)));
+        vars.insert(
+            "AUTH0_SECRET",
+            format!("{}, {}", "n".repeat(40), "o".repeat(32)),
+        );
         let config = load(&vars).unwrap();
         let secrets: Vec<&str> = config.secret_strings().collect();
         assert_eq!(secrets, ["n".repeat(40), "o".repeat(32)]);
@@ -473,7 +481,10 @@ mod tests {
         assert!(BaseUrl::parse("javascript:alert(1)").is_err());
         assert!(BaseUrl::parse("app.example.com").is_err());
         let url = BaseUrl::parse("https://app.example.com").unwrap();
-        assert_eq!(url.callback_url(), "https://app.example.com/api/auth/callback");
+        assert_eq!(
+            url.callback_url(),
+            "https://app.example.com/api/auth/callback"
+        );
         assert!(url.is_https());
     }
 
@@ -496,7 +507,10 @@ mod tests {
         vars.insert("SESSION_IDLE_TIMEOUT", "8d".into());
         assert!(matches!(
             load(&vars).unwrap_err(),
-            ConfigError::Invalid { name: "SESSION_IDLE_TIMEOUT", .. }
+            ConfigError::Invalid {
+                name: "SESSION_IDLE_TIMEOUT",
+                ..
+            }
         ));
     }
 
@@ -505,7 +519,10 @@ mod tests {
         let mut vars = valid();
         vars.insert("AUTH0_SCOPE", "profile email offline_access".into());
         let config = load(&vars).unwrap();
-        assert_eq!(config.scopes, ["openid", "profile", "email", "offline_access"]);
+        assert_eq!(
+            config.scopes,
+            ["openid", "profile", "email", "offline_access"]
+        );
     }
 
     #[test]

@@ -150,7 +150,10 @@ mod tests {
         let mut flipped = sealed.clone().into_bytes();
         let last = flipped.len() - 2;
         flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
-        assert_eq!(ring.open(b"txn", std::str::from_utf8(&flipped).unwrap()), None);
+        assert_eq!(
+            ring.open(b"txn", std::str::from_utf8(&flipped).unwrap()),
+            None
+        );
         assert_eq!(ring.open(b"txn", &sealed[..sealed.len() - 4]), None);
         assert_eq!(ring.open(b"txn", ""), None);
         assert_eq!(ring.open(b"txn", "%%%not base64"), None);
@@ -161,10 +164,16 @@ mod tests {
         let old_ring = Keyring::from_secrets([OLD]);
         let sealed_by_old = old_ring.seal(b"ctx", b"kept");
         let rotated = Keyring::from_secrets([NEW, OLD]);
-        assert_eq!(rotated.open(b"ctx", &sealed_by_old).as_deref(), Some(&b"kept"[..]));
+        assert_eq!(
+            rotated.open(b"ctx", &sealed_by_old).as_deref(),
+            Some(&b"kept"[..])
+        );
         let sealed_by_new = rotated.seal(b"ctx", b"fresh");
         assert_eq!(old_ring.open(b"ctx", &sealed_by_new), None);
-        assert_eq!(Keyring::from_secrets([NEW]).open(b"ctx", &sealed_by_old), None);
+        assert_eq!(
+            Keyring::from_secrets([NEW]).open(b"ctx", &sealed_by_old),
+            None
+        );
     }
 
     #[test]

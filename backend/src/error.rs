@@ -191,7 +191,9 @@ pub async fn json_errors(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if (status.is_client_error() || status.is_server_error()) && (is_api || store_failed) && !is_json
+    if (status.is_client_error() || status.is_server_error())
+        && (is_api || store_failed)
+        && !is_json
     {
         let (req, _old) = res.into_parts();
         let replacement = replacement_response(status, store_failed);
@@ -240,13 +242,29 @@ mod tests {
         let cases: Vec<(ApiError, u16, &str)> = vec![
             (ApiError::Unauthenticated, 401, "unauthenticated"),
             (ApiError::CsrfRejected("x"), 403, "csrf_rejected"),
-            (ApiError::LoginTransaction("x"), 400, "login_transaction_invalid"),
+            (
+                ApiError::LoginTransaction("x"),
+                400,
+                "login_transaction_invalid",
+            ),
             (ApiError::LoginDenied("x".into()), 400, "login_denied"),
             (ApiError::BadCallback("x"), 400, "bad_callback"),
-            (ApiError::InvalidIdToken("x".into()), 400, "invalid_id_token"),
-            (ApiError::ProviderUnavailable(anyhow::anyhow!("x")), 502, "provider_unavailable"),
+            (
+                ApiError::InvalidIdToken("x".into()),
+                400,
+                "invalid_id_token",
+            ),
+            (
+                ApiError::ProviderUnavailable(anyhow::anyhow!("x")),
+                502,
+                "provider_unavailable",
+            ),
             (ApiError::ProviderTimeout, 504, "provider_unavailable"),
-            (ApiError::StoreUnavailable(sqlx::Error::PoolTimedOut), 503, "store_unavailable"),
+            (
+                ApiError::StoreUnavailable(sqlx::Error::PoolTimedOut),
+                503,
+                "store_unavailable",
+            ),
             (ApiError::MethodNotAllowed, 405, "method_not_allowed"),
         ];
         for (err, status, code) in cases {

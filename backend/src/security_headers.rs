@@ -42,9 +42,21 @@ impl SecurityHeaders {
             headers.insert(name, value);
         };
         set(headers, header::CONTENT_SECURITY_POLICY, self.csp.clone());
-        set(headers, header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-        set(headers, header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-        set(headers, header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+        set(
+            headers,
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        set(
+            headers,
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        );
+        set(
+            headers,
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
         set(
             headers,
             HeaderName::from_static("cross-origin-opener-policy"),
@@ -63,8 +75,16 @@ impl SecurityHeaders {
             );
         }
         if path == "/api" || path.starts_with("/api/") {
-            set(headers, header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            set(headers, header::PRAGMA, HeaderValue::from_static("no-cache"));
+            set(
+                headers,
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            );
+            set(
+                headers,
+                header::PRAGMA,
+                HeaderValue::from_static("no-cache"),
+            );
         }
     }
 }
@@ -73,7 +93,9 @@ pub async fn add_security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let headers = req.app_data::<actix_web::web::Data<SecurityHeaders>>().cloned();
+    let headers = req
+        .app_data::<actix_web::web::Data<SecurityHeaders>>()
+        .cloned();
     let path = req.path().to_owned();
     let mut res = next.call(req).await?;
     if let Some(h) = headers {

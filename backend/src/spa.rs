@@ -85,13 +85,20 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
     let mut rest = html;
     while let Some(start) = rest.find("<script") {
         let after = &rest[start..];
-        let Some(tag_end) = after.find('>') else { break };
+        let Some(tag_end) = after.find('>') else {
+            break;
+        };
         let tag = &after[..tag_end];
         let body_and_more = &after[tag_end + 1..];
-        let Some(close) = body_and_more.find("</script>") else { break };
+        let Some(close) = body_and_more.find("</script>") else {
+            break;
+        };
         if !tag.contains(" src=") {
             let body = &body_and_more[..close];
-            hashes.push(format!("'sha256-{}'", STANDARD.encode(sha256(body.as_bytes()))));
+            hashes.push(format!(
+                "'sha256-{}'",
+                STANDARD.encode(sha256(body.as_bytes()))
+            ));
         }
         rest = &body_and_more[close + "</script>".len()..];
     }

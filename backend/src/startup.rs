@@ -113,7 +113,8 @@ impl Application {
         let listener = TcpListener::bind(config.listen_addr)
             .with_context(|| format!("binding LISTEN_ADDR {}", config.listen_addr))?;
         let port = listener.local_addr()?.port();
-        let absolute_ttl = CookieDuration::seconds(config.session_absolute_timeout.as_secs() as i64);
+        let absolute_ttl =
+            CookieDuration::seconds(config.session_absolute_timeout.as_secs() as i64);
 
         let server = HttpServer::new(move || {
             let session = SessionMiddleware::builder(store.clone(), keys.session_cookie_key())

@@ -15,7 +15,8 @@ use tracing_subscriber::{fmt, EnvFilter};
 
 /// Installs the global subscriber (once; later calls are ignored, as in tests).
 pub fn init(default_filter: &str) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let json = std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json");
     let builder = fmt().with_env_filter(filter).with_target(false);
     let _ = if json {

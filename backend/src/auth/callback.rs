@@ -6,10 +6,7 @@
 //! leaves no session and clears the transaction cookie. A browser navigation is sent back to
 //! the SPA with `?login_error=<code>`; other clients get the JSON error and its status.
 
-use actix_web::{
-    http::header,
-    web, HttpRequest, HttpResponse, ResponseError,
-};
+use actix_web::{http::header, web, HttpRequest, HttpResponse, ResponseError};
 use openidconnect::{AuthorizationCode, Nonce, PkceCodeVerifier, RequestTokenError};
 use time::OffsetDateTime;
 
@@ -91,13 +88,17 @@ pub async fn callback(
     };
     let mut response = match outcome {
         Ok(return_to) => HttpResponse::Found()
-            .insert_header((header::LOCATION, state.config.base_url.join_path(&return_to)))
+            .insert_header((
+                header::LOCATION,
+                state.config.base_url.join_path(&return_to),
+            ))
             .finish(),
         Err(err) => failure_response(&req, &state, &err),
     };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     if let Some(name) = txn_cookie {
         let _ = response.add_cookie(&state.txn_cookies.removal(&name));
     }
@@ -113,10 +114,11 @@ fn failure_response(req: &HttpRequest, state: &AppState, err: &ApiError) -> Http
     if navigation {
         // Logged like any API error, then shown by the SPA.
         let _ = err.error_response();
-        let location = state
-            .config
-            .base_url
-            .join_path(&format!("/?{}={}", shared::LOGIN_ERROR_PARAM, err.code()));
+        let location = state.config.base_url.join_path(&format!(
+            "/?{}={}",
+            shared::LOGIN_ERROR_PARAM,
+            err.code()
+        ));
         HttpResponse::Found()
             .insert_header((header::LOCATION, location))
             .finish()
@@ -160,10 +162,14 @@ async fn finish_login(
     let provider = state.provider.get().await.map_err(provider_error)?;
     match params.iss.as_deref() {
         Some(iss) if iss != provider.issuer => {
-            return Err(ApiError::BadCallback("iss does not name our provider (mix-up)"))
+            return Err(ApiError::BadCallback(
+                "iss does not name our provider (mix-up)",
+            ))
         }
         None if provider.iss_parameter_supported => {
-            return Err(ApiError::BadCallback("iss missing though the provider sends it"))
+            return Err(ApiError::BadCallback(
+                "iss missing though the provider sends it",
+            ))
         }
         _ => {}
     }
@@ -195,7 +201,9 @@ async fn finish_login(
         },
     )
     .map_err(|e| match e {
-        IdTokenError::Missing => ApiError::InvalidIdToken("no ID token in the token response".into()),
+        IdTokenError::Missing => {
+            ApiError::InvalidIdToken("no ID token in the token response".into())
+        }
         IdTokenError::Invalid(why) => ApiError::InvalidIdToken(why),
     })?;
 
@@ -209,9 +217,7 @@ async fn finish_login(
         user_id,
         user: verified.user,
         sid: verified.sid,
-        id_token_sealed: state
-            .keys
-            .seal(b"id_token", verified.id_token.as_bytes()),
+        id_token_sealed: state.keys.seal(b"id_token", verified.id_token.as_bytes()),
         authenticated_at: now.unix_timestamp(),
         user_agent,
     })?;
@@ -236,7 +242,9 @@ async fn consume_state(
     .execute(&state.pool)
     .await?;
     if inserted.rows_affected() == 0 {
-        return Err(ApiError::LoginTransaction("this login was already completed"));
+        return Err(ApiError::LoginTransaction(
+            "this login was already completed",
+        ));
     }
     Ok(())
 }
@@ -246,9 +254,10 @@ where
     TE: openidconnect::ErrorResponse + 'static,
 {
     match err {
-        RequestTokenError::ServerResponse(resp) => {
-            ApiError::LoginDenied(format!("token endpoint refused the code: {}", printable(&resp.to_string(), 200)))
-        }
+        RequestTokenError::ServerResponse(resp) => ApiError::LoginDenied(format!(
+            "token endpoint refused the code: {}",
+            printable(&resp.to_string(), 200)
+        )),
         RequestTokenError::Request(FetchError::Timeout) => ApiError::ProviderTimeout,
         RequestTokenError::Request(e) => ApiError::ProviderUnavailable(e.into()),
         RequestTokenError::Parse(e, _body) => {

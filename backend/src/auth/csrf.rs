@@ -75,9 +75,18 @@ mod tests {
     #[test]
     fn api_calls_need_the_header() {
         assert!(verdict(TestRequest::get().uri("/api/auth/me")).is_some());
-        assert!(verdict(TestRequest::get().uri("/api/auth/me").insert_header(("X-CSRF", "0"))).is_some());
+        assert!(verdict(
+            TestRequest::get()
+                .uri("/api/auth/me")
+                .insert_header(("X-CSRF", "0"))
+        )
+        .is_some());
         assert_eq!(
-            verdict(TestRequest::get().uri("/api/auth/me").insert_header(("X-CSRF", "1"))),
+            verdict(
+                TestRequest::get()
+                    .uri("/api/auth/me")
+                    .insert_header(("X-CSRF", "1"))
+            ),
             None
         );
     }
@@ -106,7 +115,10 @@ mod tests {
         assert_eq!(verdict(TestRequest::get().uri("/api/auth/login")), None);
         assert_eq!(verdict(TestRequest::get().uri("/api/auth/callback")), None);
         assert_eq!(verdict(TestRequest::get().uri("/api/auth/logout")), None);
-        assert_eq!(verdict(TestRequest::post().uri("/api/auth/backchannel-logout")), None);
+        assert_eq!(
+            verdict(TestRequest::post().uri("/api/auth/backchannel-logout")),
+            None
+        );
         assert!(verdict(TestRequest::post().uri("/api/auth/logout")).is_some());
         assert!(verdict(TestRequest::post().uri("/api/auth/login")).is_some());
     }

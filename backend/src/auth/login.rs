@@ -2,14 +2,9 @@
 //! state, nonce). Writes nothing to the database; the transaction travels in a sealed cookie.
 
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
-use openidconnect::{
-    core::CoreAuthenticationFlow, CsrfToken, Nonce, PkceCodeChallenge, Scope,
-};
+use openidconnect::{core::CoreAuthenticationFlow, CsrfToken, Nonce, PkceCodeChallenge, Scope};
 
-use super::{
-    return_to::ReturnTo,
-    transaction::LoginTransaction,
-};
+use super::{return_to::ReturnTo, transaction::LoginTransaction};
 use crate::{error::ApiError, oidc::provider::DiscoveryError, state::AppState};
 
 pub async fn login(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

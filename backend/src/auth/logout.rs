@@ -34,7 +34,9 @@ pub async fn logout_get(
     session: TypedSession,
 ) -> Result<HttpResponse, ApiError> {
     if !is_same_origin_navigation(&req, &state.config.base_url.origin()) {
-        return Err(ApiError::CsrfRejected("logout by GET must be a same-origin navigation"));
+        return Err(ApiError::CsrfRejected(
+            "logout by GET must be a same-origin navigation",
+        ));
     }
     let redirect_to = end_session(&req, &state, &session).await?;
     Ok(HttpResponse::Found()
@@ -97,10 +99,7 @@ fn provider_logout_url(state: &AppState, auth: &AuthSession) -> Option<String> {
     }
     // Auth0 tenants without RP-initiated logout enabled: the legacy endpoint.
     let issuer = Url::parse(&provider.issuer).ok()?;
-    if issuer
-        .host_str()
-        .is_some_and(|h| h.ends_with(".auth0.com"))
-    {
+    if issuer.host_str().is_some_and(|h| h.ends_with(".auth0.com")) {
         let mut url = issuer.join("/v2/logout").ok()?;
         url.query_pairs_mut()
             .append_pair("client_id", client_id)

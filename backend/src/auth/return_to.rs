@@ -21,7 +21,8 @@ impl ReturnTo {
     /// characters, over-long or otherwise odd values all give `/`: the caller never has to
     /// handle an error, and nothing can point the browser away from the app.
     pub fn parse_or_root(raw: Option<&str>, base: &BaseUrl) -> Self {
-        raw.and_then(|raw| Self::parse(raw, base)).unwrap_or_else(Self::root)
+        raw.and_then(|raw| Self::parse(raw, base))
+            .unwrap_or_else(Self::root)
     }
 
     fn parse(raw: &str, base: &BaseUrl) -> Option<Self> {
@@ -72,7 +73,9 @@ mod tests {
     }
 
     fn parse(raw: &str) -> String {
-        ReturnTo::parse_or_root(Some(raw), &base()).as_str().to_owned()
+        ReturnTo::parse_or_root(Some(raw), &base())
+            .as_str()
+            .to_owned()
     }
 
     #[test]
@@ -145,7 +148,10 @@ mod tests {
             for candidate in [line, decoded.as_ref()] {
                 let got = ReturnTo::parse_or_root(Some(candidate), &base);
                 let path = got.as_str();
-                assert!(path.starts_with('/') && !path.starts_with("//"), "{line:?} -> {path:?}");
+                assert!(
+                    path.starts_with('/') && !path.starts_with("//"),
+                    "{line:?} -> {path:?}"
+                );
                 assert!(!path.contains('\\'), "{line:?} -> {path:?}");
                 let landed = Url::parse(&base.origin()).unwrap().join(path).unwrap();
                 assert_eq!(landed.origin(), origin, "{line:?} -> {path:?}");

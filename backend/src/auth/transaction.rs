@@ -133,11 +133,7 @@ impl TransactionCookies {
 
     /// Removal cookies for the pending logins beyond the newest `MAX_PENDING - 1`, so that
     /// adding one more keeps a browser at `MAX_PENDING`. Unreadable ones go first.
-    pub fn evictions(
-        &self,
-        req: &HttpRequest,
-        keys: &Keyring,
-    ) -> Vec<Cookie<'static>> {
+    pub fn evictions(&self, req: &HttpRequest, keys: &Keyring) -> Vec<Cookie<'static>> {
         let Ok(cookies) = req.cookies() else {
             return Vec::new();
         };
@@ -224,7 +220,10 @@ mod tests {
         assert_eq!(cookie.path(), Some("/"));
         assert_eq!(cookie.domain(), None);
         let req = TestRequest::default().cookie(cookie).to_http_request();
-        assert_eq!(cookies.read(&req, &keys(), "abc", at(1100)).unwrap(), txn("abc", 1000));
+        assert_eq!(
+            cookies.read(&req, &keys(), "abc", at(1100)).unwrap(),
+            txn("abc", 1000)
+        );
     }
 
     #[test]

@@ -62,7 +62,10 @@ impl ProviderHttp {
     }
 
     /// GET a JSON document (discovery, JWKS): 200 and a capped body, else an error.
-    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, FetchError> {
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+    ) -> Result<T, FetchError> {
         let response = self
             .client
             .get(url)

@@ -7,8 +7,7 @@
 use std::time::Duration;
 
 use openidconnect::{
-    core::CoreJwsSigningAlgorithm, ClaimsVerificationError, IdToken, Nonce,
-    TokenResponse as _,
+    core::CoreJwsSigningAlgorithm, ClaimsVerificationError, IdToken, Nonce, TokenResponse as _,
 };
 use time::OffsetDateTime;
 
@@ -105,7 +104,9 @@ fn verify_token(
     }
     let subject = claims.subject().as_str();
     if subject.is_empty() || subject.len() > 255 {
-        return Err(IdTokenError::Invalid("sub is empty or longer than 255 bytes".into()));
+        return Err(IdTokenError::Invalid(
+            "sub is empty or longer than 255 bytes".into(),
+        ));
     }
     let extra = claims.additional_claims();
     let user = shared::User {
@@ -128,7 +129,10 @@ fn verify_token(
     };
     Ok(VerifiedLogin {
         user,
-        sid: extra.sid.clone().filter(|s| !s.is_empty() && s.len() <= 255),
+        sid: extra
+            .sid
+            .clone()
+            .filter(|s| !s.is_empty() && s.len() <= 255),
         id_token: id_token.to_string(),
     })
 }
@@ -143,12 +147,14 @@ fn describe(err: &ClaimsVerificationError) -> String {
 }
 
 fn bounded(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control()).take(MAX_CLAIM_CHARS).collect()
+    s.chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_CLAIM_CHARS)
+        .collect()
 }
 
 fn is_web_url(raw: &str) -> bool {
-    raw.len() <= 2048
-        && url::Url::parse(raw).is_ok_and(|u| matches!(u.scheme(), "https" | "http"))
+    raw.len() <= 2048 && url::Url::parse(raw).is_ok_and(|u| matches!(u.scheme(), "https" | "http"))
 }
 
 /// A claim holding a list of strings (or one string, or space-separated scopes-style).

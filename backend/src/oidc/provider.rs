@@ -166,10 +166,15 @@ pub async fn discover(config: &Config, http: &ProviderHttp) -> Result<Provider, 
         if secure {
             Ok(())
         } else {
-            Err(DiscoveryError::Invalid(format!("{what} `{url}` is not https")))
+            Err(DiscoveryError::Invalid(format!(
+                "{what} `{url}` is not https"
+            )))
         }
     };
-    check("authorization_endpoint", metadata.authorization_endpoint().url())?;
+    check(
+        "authorization_endpoint",
+        metadata.authorization_endpoint().url(),
+    )?;
     let token_endpoint = metadata
         .token_endpoint()
         .ok_or_else(|| DiscoveryError::Invalid("no token_endpoint".into()))?;
@@ -178,9 +183,8 @@ pub async fn discover(config: &Config, http: &ProviderHttp) -> Result<Provider, 
     let extra = metadata.additional_metadata().clone();
     let end_session_endpoint = match &extra.end_session_endpoint {
         Some(raw) => {
-            let url = Url::parse(raw).map_err(|e| {
-                DiscoveryError::Invalid(format!("end_session_endpoint: {e}"))
-            })?;
+            let url = Url::parse(raw)
+                .map_err(|e| DiscoveryError::Invalid(format!("end_session_endpoint: {e}")))?;
             check("end_session_endpoint", &url)?;
             Some(url)
         }
@@ -193,22 +197,21 @@ pub async fn discover(config: &Config, http: &ProviderHttp) -> Result<Provider, 
             what: "the signing keys (jwks_uri)",
             source,
         })?;
-    let auth_type = match metadata.token_endpoint_auth_methods_supported() {
-        // Absent means client_secret_basic (OpenID Connect Discovery 1.0, section 3).
-        None => AuthType::BasicAuth,
-        Some(methods) if methods.contains(&CoreClientAuthMethod::ClientSecretBasic) => {
-            AuthType::BasicAuth
-        }
-        Some(methods) if methods.contains(&CoreClientAuthMethod::ClientSecretPost) => {
-            AuthType::RequestBody
-        }
-        Some(_) => {
-            return Err(DiscoveryError::Invalid(
+    let auth_type =
+        match metadata.token_endpoint_auth_methods_supported() {
+            // Absent means client_secret_basic (OpenID Connect Discovery 1.0, section 3).
+            None => AuthType::BasicAuth,
+            Some(methods) if methods.contains(&CoreClientAuthMethod::ClientSecretBasic) => {
+                AuthType::BasicAuth
+            }
+            Some(methods) if methods.contains(&CoreClientAuthMethod::ClientSecretPost) => {
+                AuthType::RequestBody
+            }
+            Some(_) => return Err(DiscoveryError::Invalid(
                 "the token endpoint supports neither client_secret_basic nor client_secret_post"
                     .into(),
-            ))
-        }
-    };
+            )),
+        };
     let metadata = metadata.set_jwks(jwks);
     let redirect = RedirectUrl::new(config.base_url.callback_url())
         .map_err(|e| DiscoveryError::Invalid(format!("redirect URL: {e}")))?;

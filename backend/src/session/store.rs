@@ -230,7 +230,11 @@ impl SessionStore for PgSessionStore {
         Ok(session_key)
     }
 
-    async fn update_ttl(&self, session_key: &SessionKey, _ttl: &CookieDuration) -> anyhow::Result<()> {
+    async fn update_ttl(
+        &self,
+        session_key: &SessionKey,
+        _ttl: &CookieDuration,
+    ) -> anyhow::Result<()> {
         let now = self.now();
         sqlx::query(
             "UPDATE sessions SET last_seen_at = $2, \

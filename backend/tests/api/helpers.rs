@@ -1,0 +1,431 @@
+//! Test harness: `spawn_app()` and a browser-like client that can sign in at the dev provider.
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::Stdio,
+    sync::Arc,
+    time::Duration,
+};
+
+use backend::{
+    clock::{OffsetClock, SharedClock},
+    config::Config,
+    startup::Application,
+};
+use reqwest::{cookie::CookieStore, header, redirect::Policy, Response, StatusCode, Url};
+use sqlx::{postgres::PgPoolOptions, Connection, PgConnection, PgPool};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use uuid::Uuid;
+
+pub const TEST_SECRET: &str = "integration-test-secret-0123456789abcdef";
+pub const CLIENT_ID: &str = "bff-test";
+/// Contains `: + % /` and a space on purpose: client_secret_basic must form-encode it
+/// (catalogue A01; the provider accepts only printable ASCII, RFC 6749 A.2).
+pub const CLIENT_SECRET: &str = "test:secret+with%odd chars/=";
+
+pub fn admin_database_url() -> String {
+    std::env::var("TEST_DATABASE_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("backend/ has a parent")
+        .to_owned()
+}
+
+/// A throwaway database, dropped (forcibly) when this value is dropped.
+pub struct TestDatabase {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDatabase {
+    pub async fn create() -> Self {
+        let name = format!("bff_test_{}", Uuid::new_v4().simple());
+        let admin = admin_database_url();
+        let mut conn = PgConnection::connect(&admin)
+            .await
+            .expect("connect to the admin database (TEST_DATABASE_ADMIN_URL)");
+        sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        let mut url = Url::parse(&admin).expect("admin URL");
+        url.set_path(&name);
+        Self {
+            name,
+            url: url.to_string(),
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let admin = admin_database_url();
+        // Drop needs async: run it on a runtime of its own, on its own thread.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                if let Ok(mut conn) = PgConnection::connect(&admin).await {
+                    let _ =
+                        sqlx::query(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
+                            .execute(&mut conn)
+                            .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The dev provider (devidp/), one process per test, killed when dropped.
+pub struct DevIdp {
+    pub issuer: String,
+    _child: tokio::process::Child,
+}
+
+impl DevIdp {
+    pub async fn start(app_base: &str) -> Self {
+        let root = repo_root();
+        let server = root.join("devidp/server.js");
+        assert!(
+            root.join("devidp/node_modules").exists(),
+            "devidp dependencies missing: run `npm ci --prefix devidp` (cargo xtask test does)"
+        );
+        let mut child = tokio::process::Command::new("node")
+            .arg(server)
+            .env("DEVIDP_PORT", "0")
+            .env("DEVIDP_CLIENT_ID", CLIENT_ID)
+            .env("DEVIDP_CLIENT_SECRET", CLIENT_SECRET)
+            .env(
+                "DEVIDP_REDIRECT_URIS",
+                format!("{app_base}/api/auth/callback"),
+            )
+            .env("DEVIDP_POST_LOGOUT_REDIRECT_URIS", format!("{app_base}/"))
+            .env(
+                "DEVIDP_BACKCHANNEL_LOGOUT_URI",
+                format!("{app_base}/api/auth/backchannel-logout"),
+            )
+            .env("DEVIDP_ALLOW_LOOPBACK_BACKCHANNEL", "1")
+            .env("DEVIDP_EXIT_ON_STDIN_CLOSE", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start node devidp/server.js");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let ready = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await.expect("read devidp stdout") {
+                if let Some(json) = line.strip_prefix("DEVIDP_READY ") {
+                    return serde_json::from_str::<serde_json::Value>(json).expect("ready JSON");
+                }
+            }
+            panic!("devidp exited before it was ready");
+        })
+        .await
+        .expect("devidp ready within 30 s");
+        // Keep draining stdout so the child never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self {
+            issuer: ready["issuer"].as_str().expect("issuer").to_owned(),
+            _child: child,
+        }
+    }
+}
+
+pub struct TestApp {
+    /// `http://localhost:PORT`
+    pub address: String,
+    pub pool: PgPool,
+    pub clock: OffsetClock,
+    pub idp: DevIdp,
+    // Dropped last: the app's pool must be gone (or forced out) first.
+    _db: TestDatabase,
+}
+
+pub struct AppOptions {
+    pub frontend_dist: Option<PathBuf>,
+    pub extra_env: Vec<(&'static str, String)>,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            frontend_dist: None,
+            extra_env: Vec::new(),
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(AppOptions::default()).await
+}
+
+pub async fn spawn_app_with(options: AppOptions) -> TestApp {
+    let port = {
+        let probe = TcpListener::bind("127.0.0.1:0").expect("free port");
+        probe.local_addr().unwrap().port()
+    };
+    let address = format!("http://localhost:{port}");
+    let idp = DevIdp::start(&address).await;
+    let db = TestDatabase::create().await;
+    let dist = options
+        .frontend_dist
+        .unwrap_or_else(|| PathBuf::from("/nonexistent-test-dist"));
+    let mut vars: Vec<(&str, String)> = vec![
+        ("AUTH0_SECRET", TEST_SECRET.to_owned()),
+        ("AUTH0_BASE_URL", address.clone()),
+        ("AUTH0_ISSUER_BASE_URL", idp.issuer.clone()),
+        ("AUTH0_CLIENT_ID", CLIENT_ID.to_owned()),
+        ("AUTH0_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
+        ("DATABASE_URL", db.url.clone()),
+        ("LISTEN_ADDR", format!("127.0.0.1:{port}")),
+        ("FRONTEND_DIST", dist.display().to_string()),
+        ("SESSION_IDLE_TIMEOUT", "1h".to_owned()),
+        ("SESSION_ABSOLUTE_TIMEOUT", "8h".to_owned()),
+    ];
+    vars.extend(options.extra_env);
+    let config = Config::from_lookup(|name| {
+        vars.iter()
+            .rev()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("valid test configuration");
+    let clock = OffsetClock::new();
+    let shared: SharedClock = Arc::new(clock.clone());
+    let app = Application::build_with_clock(config.clone(), shared)
+        .await
+        .expect("application builds");
+    tokio::spawn(app.run_until_stopped());
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&db.url)
+        .await
+        .expect("test pool");
+    TestApp {
+        address,
+        pool,
+        clock,
+        idp,
+
+        _db: db,
+    }
+}
+
+/// A browser: a cookie jar, no automatic redirects.
+#[derive(Clone)]
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub jar: Arc<reqwest::cookie::Jar>,
+}
+
+impl Default for Browser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Browser {
+    pub fn new() -> Self {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .cookie_provider(jar.clone())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        Self { client, jar }
+    }
+
+    /// The `Cookie` header this browser would send to `url`.
+    pub fn cookies_for(&self, url: &str) -> String {
+        self.jar
+            .cookies(&Url::parse(url).unwrap())
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    }
+
+    pub fn cookie_value(&self, url: &str, name: &str) -> Option<String> {
+        self.cookies_for(url).split("; ").find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            (k == name).then(|| v.to_owned())
+        })
+    }
+
+    pub async fn get(&self, url: &str) -> Response {
+        self.client.get(url).send().await.expect("GET")
+    }
+
+    /// An SPA call: same-origin, with the anti-forgery header.
+    pub async fn api_get(&self, url: &str) -> Response {
+        self.client
+            .get(url)
+            .header("X-CSRF", "1")
+            .header("Sec-Fetch-Site", "same-origin")
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    pub async fn api_post(&self, url: &str) -> Response {
+        self.client
+            .post(url)
+            .header("X-CSRF", "1")
+            .header("Sec-Fetch-Site", "same-origin")
+            .send()
+            .await
+            .expect("POST")
+    }
+}
+
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get(header::LOCATION)
+        .unwrap_or_else(|| panic!("no Location on a {} response", response.status()))
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+pub fn set_cookies(response: &Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+fn form_action(html: &str) -> String {
+    let start = html.find("action=\"").expect("a form") + "action=\"".len();
+    let end = start + html[start..].find('"').unwrap();
+    html[start..end].replace("&amp;", "&")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// `GET /api/auth/login` and returns the provider URL it redirects to.
+    pub async fn start_login(&self, browser: &Browser, return_to: Option<&str>) -> String {
+        let url = match return_to {
+            Some(r) => format!("{}?returnTo={}", self.url("/api/auth/login"), urlencode(r)),
+            None => self.url("/api/auth/login"),
+        };
+        let response = browser.get(&url).await;
+        assert_eq!(response.status(), StatusCode::FOUND, "login redirects");
+        location(&response)
+    }
+
+    /// Signs in at the provider's page, following its redirects until it sends the browser
+    /// back to our callback; returns that callback URL (not yet visited).
+    pub async fn sign_in_at_provider(
+        &self,
+        browser: &Browser,
+        authorize_url: &str,
+        user: &str,
+        password: &str,
+    ) -> String {
+        let mut url = authorize_url.to_owned();
+        for _ in 0..10 {
+            if url.starts_with(&self.url("/api/auth/callback")) {
+                return url;
+            }
+            let response = browser.get(&url).await;
+            if response.status().is_redirection() {
+                url = absolute(&url, &location(&response));
+                continue;
+            }
+            assert_eq!(response.status(), StatusCode::OK, "provider page at {url}");
+            let html = response.text().await.unwrap();
+            let action = absolute(&url, &form_action(&html));
+            let response = browser
+                .client
+                .post(&action)
+                .form(&[("username", user), ("password", password)])
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                response.status().is_redirection(),
+                "sign-in as {user} accepted (got {})",
+                response.status()
+            );
+            url = absolute(&action, &location(&response));
+        }
+        panic!("the provider never redirected back to the callback");
+    }
+
+    /// The whole login: returns the callback's response (a 302 to `returnTo` on success).
+    pub async fn login_as(&self, browser: &Browser, user: &str) -> Response {
+        let authorize = self.start_login(browser, None).await;
+        let callback = self
+            .sign_in_at_provider(browser, &authorize, user, user)
+            .await;
+        browser.get(&callback).await
+    }
+
+    pub async fn me(&self, browser: &Browser) -> Response {
+        browser.api_get(&self.url("/api/auth/me")).await
+    }
+
+    pub async fn session_rows(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM sessions")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+pub fn absolute(base: &str, reference: &str) -> String {
+    Url::parse(base)
+        .unwrap()
+        .join(reference)
+        .unwrap()
+        .to_string()
+}
+
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Replaces (or adds) one query parameter of `url`.
+pub fn with_query_param(url: &str, name: &str, value: Option<&str>) -> String {
+    let mut parsed = Url::parse(url).unwrap();
+    let pairs: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    {
+        let mut q = parsed.query_pairs_mut();
+        q.clear();
+        for (k, v) in &pairs {
+            q.append_pair(k, v);
+        }
+        if let Some(v) = value {
+            q.append_pair(name, v);
+        }
+    }
+    parsed.to_string()
+}

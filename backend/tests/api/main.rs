@@ -1,0 +1,11 @@
+//! Black-box tests: the app on a random port, a fresh database per test, the real dev
+//! provider (devidp/, oidc-provider) started per test, a reqwest client with a cookie jar.
+
+mod helpers;
+
+mod csrf_and_headers;
+mod login;
+mod logout;
+mod me;
+mod session_store;
+mod spa;

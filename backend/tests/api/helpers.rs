@@ -152,18 +152,10 @@ pub struct TestApp {
     _db: TestDatabase,
 }
 
+#[derive(Default)]
 pub struct AppOptions {
     pub frontend_dist: Option<PathBuf>,
     pub extra_env: Vec<(&'static str, String)>,
-}
-
-impl Default for AppOptions {
-    fn default() -> Self {
-        Self {
-            frontend_dist: None,
-            extra_env: Vec::new(),
-        }
-    }
 }
 
 pub async fn spawn_app() -> TestApp {

@@ -27,6 +27,8 @@ pub enum ApiError {
     BadCallback(&'static str),
     #[error("ID token rejected: {0}")]
     InvalidIdToken(String),
+    #[error("logout token rejected: {0}")]
+    InvalidLogoutToken(String),
     #[error("identity provider unavailable: {0:#}")]
     ProviderUnavailable(anyhow::Error),
     #[error("identity provider timed out")]
@@ -60,6 +62,7 @@ impl ApiError {
             ApiError::LoginDenied(_) => error_code::LOGIN_DENIED,
             ApiError::BadCallback(_) => error_code::BAD_CALLBACK,
             ApiError::InvalidIdToken(_) => error_code::INVALID_ID_TOKEN,
+            ApiError::InvalidLogoutToken(_) => error_code::INVALID_LOGOUT_TOKEN,
             ApiError::ProviderUnavailable(_) | ApiError::ProviderTimeout => {
                 error_code::PROVIDER_UNAVAILABLE
             }
@@ -82,6 +85,7 @@ impl ApiError {
             ApiError::LoginDenied(_) => "The identity provider did not complete the login.",
             ApiError::BadCallback(_) => "The login response was malformed.",
             ApiError::InvalidIdToken(_) => "The identity provider's answer failed verification.",
+            ApiError::InvalidLogoutToken(_) => "The logout token is invalid.",
             ApiError::ProviderUnavailable(_) => {
                 "The identity provider is unavailable. Please try again shortly."
             }
@@ -110,6 +114,7 @@ impl ResponseError for ApiError {
             | ApiError::LoginDenied(_)
             | ApiError::BadCallback(_)
             | ApiError::InvalidIdToken(_)
+            | ApiError::InvalidLogoutToken(_)
             | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::ProviderUnavailable(_) => StatusCode::BAD_GATEWAY,
             ApiError::ProviderTimeout => StatusCode::GATEWAY_TIMEOUT,

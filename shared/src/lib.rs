@@ -85,6 +85,8 @@ pub mod error_code {
     pub const BAD_CALLBACK: &str = "bad_callback";
     /// The provider's tokens failed verification (400).
     pub const INVALID_ID_TOKEN: &str = "invalid_id_token";
+    /// A back-channel logout token failed validation (400, OpenID Back-Channel Logout 2.8).
+    pub const INVALID_LOGOUT_TOKEN: &str = "invalid_logout_token";
     /// The identity provider could not be reached or misbehaved (502/503/504).
     pub const PROVIDER_UNAVAILABLE: &str = "provider_unavailable";
     /// The session store (database) is unavailable (503).

@@ -19,7 +19,8 @@ use crate::{error::ApiError, state::AppState};
 fn is_exempt(method: &Method, path: &str) -> bool {
     (method == Method::GET || method == Method::HEAD)
         && matches!(path, routes::LOGIN | routes::CALLBACK | routes::LOGOUT)
-        || (method == Method::POST && path == routes::BACKCHANNEL_LOGOUT)
+        // Called by the provider, not the SPA (other methods get a plain 405).
+        || path == routes::BACKCHANNEL_LOGOUT
 }
 
 /// Why a request is refused, or `None` when it passes.

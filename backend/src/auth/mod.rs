@@ -1,5 +1,6 @@
 //! `/api/auth/*`: the login flow, logout and "who am I".
 
+pub mod backchannel;
 pub mod callback;
 pub mod csrf;
 pub mod current_user;
@@ -32,6 +33,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::resource("/logout")
                     .route(web::post().to(logout::logout_post))
                     .route(web::get().to(logout::logout_get))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                web::resource("/backchannel-logout")
+                    .route(web::post().to(backchannel::backchannel_logout))
                     .default_service(not_allowed()),
             )
             .service(

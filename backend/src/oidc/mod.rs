@@ -2,6 +2,8 @@
 
 pub mod http;
 pub mod id_token;
+pub mod jws;
+pub mod logout_token;
 pub mod provider;
 
 pub use provider::{Provider, ProviderHandle};

@@ -104,6 +104,8 @@ pub type OidcClient = Client<
 /// A discovered, validated provider.
 pub struct Provider {
     pub client: OidcClient,
+    /// The provider's signing keys (for logout tokens; ID tokens go through `client`).
+    pub jwks: JsonWebKeySet<CoreJsonWebKey>,
     /// The issuer every ID token must carry, byte for byte (as discovered).
     pub issuer: String,
     pub end_session_endpoint: Option<Url>,
@@ -212,7 +214,7 @@ pub async fn discover(config: &Config, http: &ProviderHttp) -> Result<Provider, 
                     .into(),
             )),
         };
-    let metadata = metadata.set_jwks(jwks);
+    let metadata = metadata.set_jwks(jwks.clone());
     let redirect = RedirectUrl::new(config.base_url.callback_url())
         .map_err(|e| DiscoveryError::Invalid(format!("redirect URL: {e}")))?;
     let client = OidcClient::from_provider_metadata(
@@ -226,6 +228,7 @@ pub async fn discover(config: &Config, http: &ProviderHttp) -> Result<Provider, 
     .set_auth_type(auth_type);
     Ok(Provider {
         client,
+        jwks,
         issuer,
         end_session_endpoint,
         iss_parameter_supported: extra.authorization_response_iss_parameter_supported,

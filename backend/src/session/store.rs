@@ -104,7 +104,11 @@ impl PgSessionStore {
             .bind(now)
             .execute(&self.pool)
             .await?;
-        Ok(sessions.rows_affected() + states.rows_affected())
+        let jtis = sqlx::query("DELETE FROM backchannel_logout_jtis WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(sessions.rows_affected() + states.rows_affected() + jtis.rows_affected())
     }
 
     fn serialise(state: &SessionState) -> anyhow::Result<serde_json::Value> {

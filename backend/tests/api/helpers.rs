@@ -117,22 +117,43 @@ impl DevIdp {
             .env("DEVIDP_EXIT_ON_STDIN_CLOSE", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .expect("start node devidp/server.js");
+        // Keep its log, to explain a failure to start.
+        let log = Arc::new(std::sync::Mutex::new(String::new()));
+        let stderr = child.stderr.take().expect("piped stderr");
+        let sink = log.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let ready = tokio::time::timeout(Duration::from_secs(30), async {
+        let ready = tokio::time::timeout(Duration::from_secs(60), async {
             while let Some(line) = lines.next_line().await.expect("read devidp stdout") {
                 if let Some(json) = line.strip_prefix("DEVIDP_READY ") {
-                    return serde_json::from_str::<serde_json::Value>(json).expect("ready JSON");
+                    return Some(
+                        serde_json::from_str::<serde_json::Value>(json).expect("ready JSON"),
+                    );
                 }
             }
-            panic!("devidp exited before it was ready");
+            None
         })
-        .await
-        .expect("devidp ready within 30 s");
+        .await;
+        let ready = match ready {
+            Ok(Some(ready)) => ready,
+            Ok(None) => panic!(
+                "devidp exited before it was ready:\n{}",
+                log.lock().unwrap()
+            ),
+            Err(_) => panic!("devidp not ready within 60 s:\n{}", log.lock().unwrap()),
+        };
         // Keep draining stdout so the child never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Self {

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod backchannel;
 mod csrf_and_headers;
 mod login;
 mod logout;

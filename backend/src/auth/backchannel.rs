@@ -1,0 +1,116 @@
+//! `POST /api/auth/backchannel-logout`: OpenID Connect Back-Channel Logout 1.0.
+//!
+//! The provider POSTs a signed logout token; we end the sessions it names: by (issuer, sid)
+//! when it carries `sid`, else every session of (issuer, sub) created before the token was
+//! issued. A replayed token (`jti` seen before) is refused with 400. Success is 200 with
+//! `Cache-Control: no-store`; any invalid token is 400; a database failure is 503 (never a
+//! 200 for a logout that did not happen).
+
+use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use time::OffsetDateTime;
+
+use super::login::provider_error;
+use crate::{
+    error::ApiError,
+    oidc::logout_token::{self, Expectations, LogoutRequest, MAX_AGE},
+    state::AppState,
+};
+
+pub async fn backchannel_logout(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return Err(ApiError::BadRequest("expected a form-encoded body"));
+    }
+    let mut tokens = url::form_urlencoded::parse(&body)
+        .filter(|(k, _)| k == "logout_token")
+        .map(|(_, v)| v.into_owned());
+    let (Some(token), None) = (tokens.next(), tokens.next()) else {
+        return Err(ApiError::BadRequest("exactly one logout_token is required"));
+    };
+
+    let provider = state.provider.get().await.map_err(provider_error)?;
+    let now = state.clock.now();
+    let request = logout_token::verify(
+        &token,
+        &provider,
+        &state.allowed_algs,
+        &Expectations {
+            issuer: &provider.issuer,
+            client_id: &state.config.client_id,
+            now: now.unix_timestamp(),
+            leeway: state.config.id_token_leeway,
+        },
+    )
+    .map_err(|e| ApiError::InvalidLogoutToken(e.to_string()))?;
+
+    let ended = end_sessions(&state, &request, now).await?;
+    tracing::info!(sessions = ended, "back-channel logout");
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
+}
+
+/// Remembers the `jti` and deletes the named sessions, in one transaction.
+async fn end_sessions(
+    state: &AppState,
+    request: &LogoutRequest,
+    now: OffsetDateTime,
+) -> Result<u64, ApiError> {
+    let leeway = state.config.id_token_leeway.as_secs() as i64;
+    let remember_until = OffsetDateTime::from_unix_timestamp(
+        request
+            .expires_at
+            .max(request.issued_at + MAX_AGE.as_secs() as i64)
+            + leeway,
+    )
+    .unwrap_or(now);
+    let issued_at = OffsetDateTime::from_unix_timestamp(request.issued_at + leeway).unwrap_or(now);
+
+    let mut tx = state.pool.begin().await?;
+    let fresh = sqlx::query(
+        "INSERT INTO backchannel_logout_jtis (issuer, jti, expires_at) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&request.issuer)
+    .bind(&request.jti)
+    .bind(remember_until)
+    .execute(&mut *tx)
+    .await?;
+    if fresh.rows_affected() == 0 {
+        return Err(ApiError::InvalidLogoutToken("replayed jti".into()));
+    }
+    let deleted = match (&request.sid, &request.sub) {
+        (Some(sid), sub) => {
+            sqlx::query(
+                "DELETE FROM sessions WHERE issuer = $1 AND provider_sid = $2 \
+                 AND ($3::text IS NULL OR subject = $3)",
+            )
+            .bind(&request.issuer)
+            .bind(sid)
+            .bind(sub)
+            .execute(&mut *tx)
+            .await?
+        }
+        (None, Some(sub)) => {
+            sqlx::query(
+                "DELETE FROM sessions WHERE issuer = $1 AND subject = $2 AND created_at <= $3",
+            )
+            .bind(&request.issuer)
+            .bind(sub)
+            .bind(issued_at)
+            .execute(&mut *tx)
+            .await?
+        }
+        (None, None) => return Err(ApiError::InvalidLogoutToken("neither sub nor sid".into())),
+    };
+    tx.commit().await?;
+    Ok(deleted.rows_affected())
+}

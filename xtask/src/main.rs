@@ -1,1 +1,39 @@
-fn main(){}
+use std::process::ExitCode;
+
+use xtask::{cli, dev, e2e, test, tools, workspace};
+
+fn main() -> ExitCode {
+    let command = match cli::parse(std::env::args().skip(1)) {
+        Ok(command) => command,
+        Err(err) => {
+            eprintln!("error: {err}\n\n{}", cli::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    workspace::prepare_env();
+    let result = match command {
+        cli::Command::Test(options) => test::run(&options),
+        cli::Command::Dev(options) => dev::run(options),
+        cli::Command::E2e => {
+            xtask::signals::install();
+            tools::ensure(tools::Needs {
+                spa: false,
+                browser: true,
+                devidp: true,
+            })
+            .and_then(|()| e2e::run())
+        }
+        cli::Command::Tools => tools::ensure(tools::Needs::ALL),
+        cli::Command::Help => {
+            println!("{}", cli::USAGE);
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("\nerror: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The SPA: `trunk build --release`, its size, and whether `frontend/dist` is out of date.
+
+use std::{
+    fs,
+    io::Write,
+    path::{Path, PathBuf},
+    process::Command,
+    time::SystemTime,
+};
+
+use anyhow::{Context, Result};
+use flate2::{write::GzEncoder, Compression};
+
+use crate::{cmd, workspace};
+
+pub fn dist_dir() -> PathBuf {
+    workspace::root().join("frontend").join("dist")
+}
+
+/// `trunk build --release --offline` in `frontend/` (wasm-bindgen and wasm-opt from PATH).
+pub fn build_release() -> Result<()> {
+    // trunk runs cargo offline: fetch first (a no-op when the crates are already here).
+    cmd::run(cmd::locked_in_ci(&mut cmd::cargo(["fetch"])))?;
+    cmd::run(
+        Command::new("trunk")
+            .args(["build", "--release", "--offline"])
+            .current_dir(workspace::root().join("frontend"))
+            .env("TRUNK_SKIP_VERSION_CHECK", "true"),
+    )
+    .context("building the SPA (trunk, wasm-bindgen and wasm-opt must be installed: `cargo xtask tools`)")
+}
+
+/// Prints the size of every wasm and JS file of the built SPA, raw and gzipped.
+pub fn report_size() -> Result<()> {
+    let dist = dist_dir();
+    let mut files: Vec<PathBuf> = fs::read_dir(&dist)
+        .with_context(|| format!("reading {}", dist.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("wasm" | "js" | "css" | "html")
+            )
+        })
+        .collect();
+    files.sort();
+    let (mut raw_total, mut gz_total) = (0, 0);
+    println!("SPA size (frontend/dist):");
+    for file in &files {
+        let bytes = fs::read(file)?;
+        let gz = gzipped_len(&bytes)?;
+        raw_total += bytes.len();
+        gz_total += gz;
+        println!(
+            "  {:<48} {:>10} raw {:>10} gzipped",
+            file.file_name().unwrap_or_default().to_string_lossy(),
+            kib(bytes.len()),
+            kib(gz)
+        );
+    }
+    println!(
+        "  {:<48} {:>10} raw {:>10} gzipped",
+        "total",
+        kib(raw_total),
+        kib(gz_total)
+    );
+    Ok(())
+}
+
+fn gzipped_len(bytes: &[u8]) -> Result<usize> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len())
+}
+
+fn kib(bytes: usize) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+/// Whether `frontend/dist` is missing or older than any source of the SPA.
+pub fn is_stale() -> bool {
+    let Some(built) = modified(&dist_dir().join("index.html")) else {
+        return true;
+    };
+    let root = workspace::root();
+    let sources = [
+        root.join("frontend/src"),
+        root.join("frontend/index.html"),
+        root.join("frontend/style.css"),
+        root.join("frontend/favicon.svg"),
+        root.join("frontend/Trunk.toml"),
+        root.join("frontend/Cargo.toml"),
+        root.join("shared"),
+        root.join("Cargo.lock"),
+    ];
+    sources
+        .iter()
+        .filter_map(|p| newest(p))
+        .any(|source| source > built)
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    path.metadata().and_then(|m| m.modified()).ok()
+}
+
+/// The newest modification time of a file, or of any file below a folder.
+fn newest(path: &Path) -> Option<SystemTime> {
+    let meta = path.metadata().ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    fs::read_dir(path)
+        .ok()?
+        .flatten()
+        .filter_map(|entry| newest(&entry.path()))
+        .max()
+}

@@ -1,0 +1,137 @@
+//! `cargo xtask test`: every check, in order, each a named and timed step.
+
+use std::process::Command;
+
+use anyhow::{bail, Result};
+
+use crate::{
+    cmd, e2e, frontend, signals,
+    steps::Runner,
+    tools::{self, Needs},
+    versions, workspace,
+};
+
+/// The steps, in order, with what each runs.
+pub const STEPS: &[(&str, &str)] = &[
+    ("tools", "install what this machine lacks (checked first)"),
+    ("fmt", "cargo fmt --all -- --check"),
+    ("clippy", "cargo clippy, native and wasm32, -D warnings"),
+    ("devidp", "npm test in devidp/"),
+    ("cargo-test", "cargo test --workspace"),
+    ("spa", "trunk build --release in frontend/"),
+    (
+        "e2e",
+        "browser tests against the backend, the SPA and devidp",
+    ),
+];
+
+#[derive(Debug, Default)]
+pub struct Options {
+    /// Steps not to run.
+    pub skip: Vec<String>,
+    /// If not empty, only these steps.
+    pub only: Vec<String>,
+}
+
+impl Options {
+    fn validate(&self) -> Result<()> {
+        for name in self.skip.iter().chain(&self.only) {
+            if !STEPS.iter().any(|(step, _)| step == name) {
+                let names: Vec<&str> = STEPS.iter().map(|(s, _)| *s).collect();
+                bail!("unknown step `{name}` (steps: {})", names.join(", "));
+            }
+        }
+        Ok(())
+    }
+
+    fn wants(&self, step: &str) -> bool {
+        !self.skip.iter().any(|s| s == step)
+            && (self.only.is_empty() || self.only.iter().any(|s| s == step))
+    }
+}
+
+pub fn run(options: &Options) -> Result<()> {
+    options.validate()?;
+    signals::install();
+    println!(
+        "cargo xtask test: {} (CI: {})",
+        workspace::root().display(),
+        if workspace::is_ci() { "yes" } else { "no" }
+    );
+    let mut runner = Runner::new(STEPS.len());
+    let result = run_steps(options, &mut runner);
+    runner.summary();
+    result
+}
+
+fn run_steps(options: &Options, runner: &mut Runner) -> Result<()> {
+    for (name, what) in STEPS {
+        if !options.wants(name) {
+            runner.skip(name, "not selected");
+            continue;
+        }
+        runner.run(name, what, || step(name))?;
+    }
+    Ok(())
+}
+
+fn step(name: &str) -> Result<()> {
+    let root = workspace::root();
+    match name {
+        "tools" => tools::ensure(Needs::ALL),
+        "fmt" => cmd::run(&mut cmd::cargo(["fmt", "--all", "--", "--check"])),
+        "clippy" => {
+            let mut native = cmd::cargo(["clippy", "--workspace", "--all-targets"]);
+            cmd::locked_in_ci(&mut native).args(["--", "-D", "warnings"]);
+            cmd::run(&mut native)?;
+            let mut wasm = cmd::cargo([
+                "clippy",
+                "-p",
+                "frontend",
+                "--target",
+                versions::WASM_TARGET,
+            ]);
+            cmd::locked_in_ci(&mut wasm).args(["--", "-D", "warnings"]);
+            cmd::run(&mut wasm)
+        }
+        "devidp" => cmd::run(
+            Command::new("npm")
+                .arg("test")
+                .current_dir(root.join("devidp")),
+        ),
+        "cargo-test" => cmd::run(cmd::locked_in_ci(&mut cmd::cargo(["test", "--workspace"]))),
+        "spa" => {
+            frontend::build_release()?;
+            frontend::report_size()
+        }
+        "e2e" => e2e::run(),
+        other => bail!("no step `{other}`"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selects_steps() {
+        let all = Options::default();
+        assert!(all.wants("e2e"));
+        let skip = Options {
+            skip: vec!["e2e".into()],
+            only: vec![],
+        };
+        assert!(!skip.wants("e2e") && skip.wants("fmt"));
+        let only = Options {
+            skip: vec![],
+            only: vec!["spa".into(), "e2e".into()],
+        };
+        assert!(only.wants("spa") && !only.wants("fmt"));
+        assert!(Options {
+            skip: vec!["lint".into()],
+            only: vec![]
+        }
+        .validate()
+        .is_err());
+    }
+}

@@ -1,0 +1,179 @@
+//! The tools a fresh machine lacks, each checked first and installed only when missing or at
+//! the wrong version: the wasm target, trunk, the wasm-bindgen CLI, wasm-opt (npm binaryen),
+//! Chromium, and the npm packages of `devidp/` and `e2e/`.
+
+use std::{env, fs, path::PathBuf, process::Command};
+
+use anyhow::{bail, Context, Result};
+
+use crate::{cmd, npm, versions, workspace};
+
+/// What a command needs installed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Needs {
+    /// trunk, wasm-bindgen, the wasm target and wasm-opt (a release SPA build).
+    pub spa: bool,
+    /// Chromium and the e2e npm packages.
+    pub browser: bool,
+    /// The dev provider's npm packages.
+    pub devidp: bool,
+}
+
+impl Needs {
+    pub const ALL: Self = Self {
+        spa: true,
+        browser: true,
+        devidp: true,
+    };
+}
+
+/// Makes sure everything in `needs` is present.
+pub fn ensure(needs: Needs) -> Result<()> {
+    if needs.spa {
+        wasm_target()?;
+        trunk()?;
+        wasm_bindgen()?;
+        wasm_opt()?;
+    }
+    if needs.devidp {
+        npm::ensure_installed(&workspace::root().join("devidp"))?;
+    }
+    if needs.browser {
+        chromium()?;
+        npm::ensure_installed(&workspace::root().join("e2e"))?;
+    }
+    Ok(())
+}
+
+/// `rustup target add wasm32-unknown-unknown` unless installed.
+pub fn wasm_target() -> Result<()> {
+    let installed = cmd::output(Command::new("rustup").args(["target", "list", "--installed"]))
+        .context("rustup is needed to add the wasm target (https://rustup.rs)")?;
+    if installed.lines().any(|t| t.trim() == versions::WASM_TARGET) {
+        println!("rust target {} is installed", versions::WASM_TARGET);
+        return Ok(());
+    }
+    cmd::run(Command::new("rustup").args(["target", "add", versions::WASM_TARGET]))
+}
+
+/// trunk at exactly [`versions::TRUNK_VERSION`].
+pub fn trunk() -> Result<()> {
+    let wanted = versions::TRUNK_VERSION;
+    let have = installed_version("trunk");
+    if have.as_deref() == Some(wanted) {
+        println!("trunk {wanted} is installed");
+        return Ok(());
+    }
+    report_install("trunk", have.as_deref(), wanted);
+    cargo_install(&[&format!("trunk@{wanted}"), "--locked"])
+}
+
+/// The wasm-bindgen CLI at the version `Cargo.lock` pins for the `wasm-bindgen` crate.
+pub fn wasm_bindgen() -> Result<()> {
+    let wanted = wasm_bindgen_wanted()?;
+    let have = installed_version("wasm-bindgen");
+    if have.as_deref() == Some(wanted.as_str()) {
+        println!("wasm-bindgen {wanted} is installed");
+        return Ok(());
+    }
+    report_install("wasm-bindgen", have.as_deref(), &wanted);
+    // Not --locked: the CLI's lockfile names a crate version the registry no longer has.
+    cargo_install(&[&format!("wasm-bindgen-cli@{wanted}")])
+}
+
+/// The `wasm-bindgen` version of `Cargo.lock`.
+pub fn wasm_bindgen_wanted() -> Result<String> {
+    let lock_path = workspace::root().join("Cargo.lock");
+    let lock = fs::read_to_string(&lock_path)
+        .with_context(|| format!("reading {}", lock_path.display()))?;
+    versions::wasm_bindgen_version(&lock).context("Cargo.lock locks no `wasm-bindgen`")
+}
+
+/// wasm-opt from npm `binaryen` in `xtask/tools/` (on PATH, see [`workspace::prepare_env`]).
+pub fn wasm_opt() -> Result<()> {
+    npm::ensure_installed(&workspace::tools_dir())?;
+    let wasm_opt = workspace::tools_dir().join("node_modules/.bin/wasm-opt");
+    let out = cmd::output(Command::new(&wasm_opt).arg("--version"))
+        .with_context(|| format!("running {}", wasm_opt.display()))?;
+    let major = versions::version_in_output(&out).unwrap_or_default();
+    if major != versions::BINARYEN_MAJOR.to_string() {
+        bail!(
+            "wasm-opt reports `{}`, expected version {} (xtask/tools/package.json)",
+            out.trim(),
+            versions::BINARYEN_MAJOR
+        );
+    }
+    println!("wasm-opt {major} is installed (npm binaryen)");
+    Ok(())
+}
+
+/// The Chromium the e2e tests drive (`E2E_CHROMIUM`, default Debian's `/usr/bin/chromium`).
+pub fn chromium_path() -> PathBuf {
+    env::var_os("E2E_CHROMIUM")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
+
+/// Chromium and chromedriver from apt when missing. Browser tools never download their own.
+pub fn chromium() -> Result<()> {
+    let browser = chromium_path();
+    let driver = PathBuf::from("/usr/bin/chromedriver");
+    let custom = env::var_os("E2E_CHROMIUM").is_some_and(|p| !p.is_empty());
+    if workspace::is_executable(&browser) && (custom || workspace::is_executable(&driver)) {
+        println!("chromium is installed ({})", browser.display());
+        return Ok(());
+    }
+    if custom {
+        bail!(
+            "E2E_CHROMIUM={} is not an executable file",
+            browser.display()
+        );
+    }
+    if workspace::which("apt-get").is_none() {
+        bail!(
+            "Chromium is missing and this is not a Debian/Ubuntu system: install Chromium and \
+             set E2E_CHROMIUM to its executable"
+        );
+    }
+    println!("installing chromium and chromium-driver with apt-get");
+    let apt = |args: &[&str]| -> Command {
+        let mut cmd = if workspace::is_root() {
+            Command::new("apt-get")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.arg("apt-get");
+            sudo
+        };
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        cmd
+    };
+    cmd::run(&mut apt(&["update"]))?;
+    cmd::run(&mut apt(&["install", "-y", "chromium", "chromium-driver"]))?;
+    if !workspace::is_executable(&browser) {
+        bail!(
+            "apt-get installed chromium but {} is missing",
+            browser.display()
+        );
+    }
+    Ok(())
+}
+
+fn installed_version(program: &str) -> Option<String> {
+    let out = cmd::probe(Command::new(program).arg("--version"))?;
+    versions::version_in_output(&out).map(str::to_owned)
+}
+
+fn report_install(tool: &str, have: Option<&str>, wanted: &str) {
+    match have {
+        Some(have) => println!("{tool} {have} is installed but {wanted} is required: installing"),
+        None => println!("{tool} is missing: installing {wanted} (several minutes, once)"),
+    }
+}
+
+fn cargo_install(args: &[&str]) -> Result<()> {
+    let mut cmd = Command::new(workspace::cargo());
+    // Outside the workspace, so its config and lockfile play no part.
+    cmd.arg("install").args(args).current_dir(env::temp_dir());
+    cmd::run(&mut cmd)
+}

@@ -308,7 +308,7 @@ fn the_image_runs_the_backend_unprivileged_on_8080() {
     let user = dockerfile
         .lines()
         .filter_map(|l| l.trim().strip_prefix("USER "))
-        .last()
+        .next_back()
         .expect("a USER instruction");
     assert!(
         !user.starts_with("root") && !user.starts_with("0"),

@@ -31,6 +31,8 @@ pub enum ApiError {
     InvalidLogoutToken(String),
     #[error("identity provider unavailable: {0:#}")]
     ProviderUnavailable(anyhow::Error),
+    #[error("identity provider misconfigured: {0}")]
+    ProviderMisconfigured(String),
     #[error("identity provider timed out")]
     ProviderTimeout,
     #[error("session store unavailable: {0}")]
@@ -66,6 +68,7 @@ impl ApiError {
             ApiError::ProviderUnavailable(_) | ApiError::ProviderTimeout => {
                 error_code::PROVIDER_UNAVAILABLE
             }
+            ApiError::ProviderMisconfigured(_) => error_code::PROVIDER_MISCONFIGURED,
             ApiError::StoreUnavailable(_) => error_code::STORE_UNAVAILABLE,
             ApiError::BadRequest(_) => error_code::BAD_REQUEST,
             ApiError::MethodNotAllowed => error_code::METHOD_NOT_ALLOWED,
@@ -90,6 +93,9 @@ impl ApiError {
                 "The identity provider is unavailable. Please try again shortly."
             }
             ApiError::ProviderTimeout => "The identity provider did not answer in time.",
+            ApiError::ProviderMisconfigured(_) => {
+                "The identity provider's configuration is not acceptable. Please contact the operator."
+            }
             ApiError::StoreUnavailable(_) => {
                 "The session store is unavailable. Please try again shortly."
             }
@@ -118,6 +124,7 @@ impl ResponseError for ApiError {
             | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::ProviderUnavailable(_) => StatusCode::BAD_GATEWAY,
             ApiError::ProviderTimeout => StatusCode::GATEWAY_TIMEOUT,
+            ApiError::ProviderMisconfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotFound => StatusCode::NOT_FOUND,

@@ -89,6 +89,8 @@ pub mod error_code {
     pub const INVALID_LOGOUT_TOKEN: &str = "invalid_logout_token";
     /// The identity provider could not be reached or misbehaved (502/503/504).
     pub const PROVIDER_UNAVAILABLE: &str = "provider_unavailable";
+    /// The identity provider's discovery document or keys are unacceptable (503).
+    pub const PROVIDER_MISCONFIGURED: &str = "provider_misconfigured";
     /// The session store (database) is unavailable (503).
     pub const STORE_UNAVAILABLE: &str = "store_unavailable";
     /// Request malformed (400).

@@ -260,10 +260,17 @@ where
         )),
         RequestTokenError::Request(FetchError::Timeout) => ApiError::ProviderTimeout,
         RequestTokenError::Request(e) => ApiError::ProviderUnavailable(e.into()),
-        RequestTokenError::Parse(e, _body) => {
-            ApiError::ProviderUnavailable(anyhow::anyhow!("malformed token response: {e}"))
+        // A 2xx/4xx answer we cannot read (non-JSON, no access_token, `error` in a 200):
+        // the login is refused, as for a bad ID token.
+        RequestTokenError::Parse(e, _body) => ApiError::InvalidIdToken(format!(
+            "malformed token response: {}",
+            printable(&e.to_string(), 200)
+        )),
+        // Not 5xx (those fail in the HTTP client): an answer of the wrong kind (content
+        // type, empty error body).
+        RequestTokenError::Other(e) => {
+            ApiError::InvalidIdToken(format!("unusable token response: {}", printable(&e, 200)))
         }
-        RequestTokenError::Other(e) => ApiError::ProviderUnavailable(anyhow::anyhow!(e)),
     }
 }
 

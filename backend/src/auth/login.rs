@@ -48,10 +48,10 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
 }
 
 pub(crate) fn provider_error(err: DiscoveryError) -> ApiError {
-    if err.is_timeout() {
-        ApiError::ProviderTimeout
-    } else {
-        ApiError::ProviderUnavailable(err.into())
+    match err {
+        DiscoveryError::Invalid(why) => ApiError::ProviderMisconfigured(why),
+        err if err.is_timeout() => ApiError::ProviderTimeout,
+        err => ApiError::ProviderUnavailable(err.into()),
     }
 }
 

@@ -118,6 +118,10 @@ impl<'c> AsyncHttpClient<'c> for ProviderHttp {
                 .execute(request)
                 .await
                 .map_err(FetchError::from_reqwest)?;
+            // A provider that fails (5xx) is unavailable, whatever its body says.
+            if response.status().is_server_error() {
+                return Err(FetchError::Status(response.status().as_u16()));
+            }
             let mut builder = openidconnect::http::Response::builder().status(response.status());
             for (name, value) in response.headers() {
                 builder = builder.header(name, value);

@@ -27,7 +27,7 @@ pub enum JwsError {
     Malformed,
     #[error("algorithm `{0}` is not allowed")]
     DisallowedAlg(String),
-    #[error("no signing key matches")]
+    #[error("no single signing key matches")]
     NoKey,
     #[error("bad signature")]
     BadSignature,
@@ -78,16 +78,13 @@ pub fn verify(
                 .is_none_or(|u| *u == CoreJsonWebKeyUse::Signature)
         })
         .collect();
-    if candidates.is_empty() {
+    // As for ID tokens (`openidconnect`): exactly one eligible key. Without a `kid` a JWKS of
+    // several keys is ambiguous, and refused.
+    let [key] = candidates.as_slice() else {
         return Err(JwsError::NoKey);
-    }
-    // Without a `kid` every eligible key is tried (a JWKS may hold several).
-    if !candidates.iter().any(|key| {
-        key.verify_signature(&alg, message.as_bytes(), &signature)
-            .is_ok()
-    }) {
-        return Err(JwsError::BadSignature);
-    }
+    };
+    key.verify_signature(&alg, message.as_bytes(), &signature)
+        .map_err(|_| JwsError::BadSignature)?;
     let payload: serde_json::Value =
         serde_json::from_slice(&decode(payload_b64)?).map_err(|_| JwsError::Malformed)?;
     if !payload.is_object() {

@@ -240,7 +240,9 @@ pub struct ProviderHandle {
     config: Arc<Config>,
     http: ProviderHttp,
     current: RwLock<Option<Arc<Provider>>>,
-    last_failure: RwLock<Option<Instant>>,
+    /// When discovery last failed, and why if the provider's answer was unacceptable (that
+    /// verdict is repeated during the cooldown).
+    last_failure: RwLock<Option<(Instant, Option<String>)>>,
     discovering: tokio::sync::Mutex<()>,
 }
 
@@ -277,11 +279,18 @@ impl ProviderHandle {
         if let Some(provider) = self.cached() {
             return Ok(provider);
         }
-        let last = *self.last_failure.read().unwrap_or_else(|e| e.into_inner());
-        if last.is_some_and(|at| at.elapsed() < RETRY_COOLDOWN) {
-            return Err(DiscoveryError::Fetch {
-                what: "the discovery document",
-                source: FetchError::Unreachable("recently failed; retrying shortly".into()),
+        let last = self
+            .last_failure
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some((_, invalid)) = last.filter(|(at, _)| at.elapsed() < RETRY_COOLDOWN) {
+            return Err(match invalid {
+                Some(why) => DiscoveryError::Invalid(why),
+                None => DiscoveryError::Fetch {
+                    what: "the discovery document",
+                    source: FetchError::Unreachable("recently failed; retrying shortly".into()),
+                },
             });
         }
         match discover(&self.config, &self.http).await {
@@ -292,8 +301,12 @@ impl ProviderHandle {
                 Ok(provider)
             }
             Err(err) => {
+                let invalid = match &err {
+                    DiscoveryError::Invalid(why) => Some(why.clone()),
+                    DiscoveryError::Fetch { .. } => None,
+                };
                 *self.last_failure.write().unwrap_or_else(|e| e.into_inner()) =
-                    Some(Instant::now());
+                    Some((Instant::now(), invalid));
                 tracing::warn!(error = %err, "identity provider discovery failed");
                 Err(err)
             }

@@ -9,7 +9,7 @@ use crate::helpers::*;
 async fn sign_out_at_provider(app: &TestApp, browser: &Browser) {
     let url = format!(
         "{}/session/end?client_id={}",
-        app.idp.issuer,
+        app.issuer,
         urlencode(CLIENT_ID)
     );
     let page = browser.get(&url).await;

@@ -168,13 +168,17 @@ pub struct TestApp {
     pub address: String,
     pub pool: PgPool,
     pub clock: OffsetClock,
-    pub idp: DevIdp,
+    /// The provider's issuer (the dev provider's, or the fake's).
+    pub issuer: String,
+    _idp: Option<DevIdp>,
     // Dropped last: the app's pool must be gone (or forced out) first.
     _db: TestDatabase,
 }
 
 #[derive(Default)]
 pub struct AppOptions {
+    /// Use this issuer (a fake provider) instead of starting the dev provider.
+    pub issuer: Option<String>,
     pub frontend_dist: Option<PathBuf>,
     pub extra_env: Vec<(&'static str, String)>,
 }
@@ -189,7 +193,13 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         probe.local_addr().unwrap().port()
     };
     let address = format!("http://localhost:{port}");
-    let idp = DevIdp::start(&address).await;
+    let (issuer, idp) = match options.issuer {
+        Some(issuer) => (issuer, None),
+        None => {
+            let idp = DevIdp::start(&address).await;
+            (idp.issuer.clone(), Some(idp))
+        }
+    };
     let db = TestDatabase::create().await;
     let dist = options
         .frontend_dist
@@ -197,7 +207,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let mut vars: Vec<(&str, String)> = vec![
         ("AUTH0_SECRET", TEST_SECRET.to_owned()),
         ("AUTH0_BASE_URL", address.clone()),
-        ("AUTH0_ISSUER_BASE_URL", idp.issuer.clone()),
+        ("AUTH0_ISSUER_BASE_URL", issuer.clone()),
         ("AUTH0_CLIENT_ID", CLIENT_ID.to_owned()),
         ("AUTH0_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
         ("DATABASE_URL", db.url.clone()),
@@ -229,7 +239,8 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         address,
         pool,
         clock,
-        idp,
+        issuer,
+        _idp: idp,
 
         _db: db,
     }
@@ -400,6 +411,40 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// A spawned app whose provider is `fake`.
+pub async fn spawn_app_against(fake: &crate::fake_idp::FakeIdp) -> TestApp {
+    spawn_app_with(AppOptions {
+        issuer: Some(fake.issuer.clone()),
+        ..Default::default()
+    })
+    .await
+}
+
+impl TestApp {
+    /// A login through the fake provider (which signs in without a form): returns the
+    /// callback's response.
+    pub async fn login_via_fake(&self, browser: &Browser) -> Response {
+        let callback = self.callback_via_fake(browser).await;
+        browser.get(&callback).await
+    }
+
+    /// Starts a login and lets the fake provider answer: returns the callback URL, unvisited.
+    pub async fn callback_via_fake(&self, browser: &Browser) -> String {
+        let authorize = self.start_login(browser, None).await;
+        let response = browser.get(&authorize).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::FOUND,
+            "fake /authorize redirects"
+        );
+        location(&response)
+    }
+}
+
+pub fn random_code() -> String {
+    Uuid::new_v4().simple().to_string()
 }
 
 pub fn absolute(base: &str, reference: &str) -> String {

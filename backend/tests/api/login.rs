@@ -21,7 +21,7 @@ async fn login_then_me_returns_the_users_claims() {
     assert_eq!(user.email.as_deref(), Some("alice@example.com"));
     assert_eq!(user.email_verified, Some(true));
     assert_eq!(user.sub, "user-alice");
-    assert_eq!(user.issuer, app.idp.issuer);
+    assert_eq!(user.issuer, app.issuer);
     assert_eq!(user.roles, ["admin"]);
     assert!(user.picture.unwrap().ends_with("/avatars/alice.svg"));
     assert_eq!(app.session_rows().await, 1);
@@ -53,7 +53,7 @@ async fn login_redirects_to_the_provider_with_pkce_state_and_nonce() {
     let first = app.start_login(&browser, None).await;
     let second = app.start_login(&browser, None).await;
 
-    assert!(first.starts_with(&app.idp.issuer));
+    assert!(first.starts_with(&app.issuer));
     assert_eq!(
         query_param(&first, "response_type").as_deref(),
         Some("code")
@@ -401,8 +401,8 @@ async fn users_are_keyed_by_issuer_and_subject() {
     assert_eq!(
         rows,
         [
-            (app.idp.issuer.clone(), "user-alice".to_owned()),
-            (app.idp.issuer.clone(), "user-bob".to_owned())
+            (app.issuer.clone(), "user-alice".to_owned()),
+            (app.issuer.clone(), "user-bob".to_owned())
         ]
     );
     assert_eq!(app.session_rows().await, 3);

@@ -26,7 +26,7 @@ async fn logout_deletes_the_session_and_me_returns_401() {
 
     // Sent on to the provider's RP-initiated logout.
     assert!(
-        body.redirect_to.starts_with(&app.idp.issuer),
+        body.redirect_to.starts_with(&app.issuer),
         "{}",
         body.redirect_to
     );
@@ -119,7 +119,7 @@ async fn a_same_origin_logout_link_redirects_to_the_provider() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::FOUND);
-    assert!(location(&response).starts_with(&app.idp.issuer));
+    assert!(location(&response).starts_with(&app.issuer));
     assert_eq!(app.session_rows().await, 0);
     assert_eq!(app.me(&browser).await.status(), StatusCode::UNAUTHORIZED);
 }

@@ -4,7 +4,9 @@
 mod helpers;
 
 mod backchannel;
+mod catalogue_a_id_token;
 mod csrf_and_headers;
+mod fake_idp;
 mod login;
 mod logout;
 mod me;

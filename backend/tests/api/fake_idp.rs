@@ -1,0 +1,396 @@
+//! A controllable fake OpenID provider, for what a real one cannot be made to do: bad
+//! signatures, `alg: none`, wrong audiences, replayed nonces, odd token responses, discovery
+//! mismatches, key rotation. Everything else runs against the real dev provider.
+//!
+//! It serves discovery, `/authorize` (redirects straight back with a code), `/token` (checks
+//! client authentication and PKCE, then answers with an ID token built from the knobs) and
+//! `/jwks`. Tokens are signed with RSA keys generated once per test run.
+
+use std::{
+    net::TcpListener,
+    sync::{Arc, Mutex, OnceLock},
+    time::Duration,
+};
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use rsa::{
+    pkcs1v15::SigningKey,
+    signature::{SignatureEncoding, Signer},
+    traits::PublicKeyParts,
+    RsaPrivateKey,
+};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::helpers::{CLIENT_ID, CLIENT_SECRET};
+
+/// The provider's signing key and an unrelated one (an attacker's).
+pub struct Keys {
+    pub good: RsaPrivateKey,
+    pub other: RsaPrivateKey,
+}
+
+pub fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut rng = rand::thread_rng();
+        Keys {
+            good: RsaPrivateKey::new(&mut rng, 2048).expect("RSA key"),
+            other: RsaPrivateKey::new(&mut rng, 2048).expect("RSA key"),
+        }
+    })
+}
+
+pub fn b64(bytes: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The public JWK of `key`.
+pub fn jwk(key: &RsaPrivateKey, kid: Option<&str>) -> Value {
+    let public = key.to_public_key();
+    let mut jwk = json!({
+        "kty": "RSA",
+        "use": "sig",
+        "alg": "RS256",
+        "n": b64(public.n().to_bytes_be()),
+        "e": b64(public.e().to_bytes_be()),
+    });
+    if let Some(kid) = kid {
+        jwk["kid"] = json!(kid);
+    }
+    jwk
+}
+
+/// How the token is signed.
+#[derive(Clone, Debug)]
+pub enum Signing {
+    /// RS256 with the provider's key.
+    Good,
+    /// RS256 with a key the provider never published.
+    OtherKey,
+    /// A valid signature over other content: the payload is altered after signing.
+    Tampered,
+    /// No signature at all (use with `alg: none`).
+    Empty,
+    /// HMAC-SHA256 keyed with these bytes (alg confusion attempts).
+    Hmac(Vec<u8>),
+}
+
+/// Builds a compact JWS from a header, claims and a signing mode.
+pub fn sign(header: &Value, claims: &Value, signing: &Signing) -> String {
+    let head = b64(serde_json::to_vec(header).unwrap());
+    let body = b64(serde_json::to_vec(claims).unwrap());
+    let input = format!("{head}.{body}");
+    let rs256 = |key: &RsaPrivateKey, msg: &str| {
+        let signer = SigningKey::<Sha256>::new(key.clone());
+        b64(signer.sign(msg.as_bytes()).to_bytes())
+    };
+    match signing {
+        Signing::Good => format!("{input}.{}", rs256(&keys().good, &input)),
+        Signing::OtherKey => format!("{input}.{}", rs256(&keys().other, &input)),
+        Signing::Tampered => {
+            let signature = rs256(&keys().good, &input);
+            let mut altered = claims.clone();
+            altered["sub"] = json!("someone-else");
+            let body = b64(serde_json::to_vec(&altered).unwrap());
+            format!("{head}.{body}.{signature}")
+        }
+        Signing::Empty => format!("{input}."),
+        Signing::Hmac(key) => {
+            use hmac::{Hmac, Mac};
+            let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
+            mac.update(input.as_bytes());
+            format!("{input}.{}", b64(mac.finalize().into_bytes()))
+        }
+    }
+}
+
+/// What the fake provider does; tests change it between steps.
+#[derive(Clone, Debug)]
+pub struct Knobs {
+    /// Issuer announced by discovery (default: its own URL).
+    pub discovery_issuer: Option<String>,
+    /// Extra or replaced discovery fields.
+    pub discovery_extra: Map<String, Value>,
+    /// `authorization_response_iss_parameter_supported` and whether `/authorize` adds `iss`.
+    pub iss_parameter_supported: bool,
+    /// Overrides the `iss` added to the authorization response.
+    pub authorization_response_iss: Option<String>,
+    /// Merged over `{"alg":"RS256","kid":"key-1","typ":"JWT"}`; `null` removes a field.
+    pub header: Map<String, Value>,
+    /// Merged over the default claims (iss, sub, aud, iat, exp, nonce, sid, name, email...);
+    /// `null` removes a claim.
+    pub claims: Map<String, Value>,
+    pub signing: Signing,
+    /// The JWKS document (default: the good key with kid `key-1`).
+    pub jwks: Option<Value>,
+    /// A raw token endpoint answer (status, content type, body) instead of the normal one.
+    pub token_response: Option<(u16, &'static str, String)>,
+    /// Leave `id_token` out of the token response.
+    pub omit_id_token: bool,
+    /// `token_type` of the token response.
+    pub token_type: &'static str,
+    /// Delay before the token endpoint answers.
+    pub token_delay: Option<Duration>,
+}
+
+impl Default for Knobs {
+    fn default() -> Self {
+        Self {
+            discovery_issuer: None,
+            discovery_extra: Map::new(),
+            iss_parameter_supported: false,
+            authorization_response_iss: None,
+            header: Map::new(),
+            claims: Map::new(),
+            signing: Signing::Good,
+            jwks: None,
+            token_response: None,
+            omit_id_token: false,
+            token_type: "Bearer",
+            token_delay: None,
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Pending {
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub redirect_uri: String,
+}
+
+#[derive(Default)]
+struct State {
+    knobs: Knobs,
+    pending: std::collections::HashMap<String, Pending>,
+    token_requests: usize,
+    jwks_requests: usize,
+}
+
+#[derive(Clone)]
+pub struct FakeIdp {
+    pub issuer: String,
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeIdp {
+    pub async fn start() -> Self {
+        Self::start_with(Knobs::default()).await
+    }
+
+    pub async fn start_with(knobs: Knobs) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let state = Arc::new(Mutex::new(State {
+            knobs,
+            ..Default::default()
+        }));
+        let fake = Self { issuer, state };
+        let data = web::Data::new(fake.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .route(
+                    "/.well-known/openid-configuration",
+                    web::get().to(discovery),
+                )
+                .route("/authorize", web::get().to(authorize))
+                .route("/token", web::post().to(token))
+                .route("/jwks", web::get().to(jwks))
+        })
+        .workers(1)
+        .listen(listener)
+        .unwrap()
+        .run();
+        tokio::spawn(server);
+        fake
+    }
+
+    pub fn set(&self, change: impl FnOnce(&mut Knobs)) {
+        change(&mut self.state.lock().unwrap().knobs);
+    }
+
+    pub fn token_requests(&self) -> usize {
+        self.state.lock().unwrap().token_requests
+    }
+
+    pub fn jwks_requests(&self) -> usize {
+        self.state.lock().unwrap().jwks_requests
+    }
+
+    fn knobs(&self) -> Knobs {
+        self.state.lock().unwrap().knobs.clone()
+    }
+
+    /// The claims a well-behaved provider would put in the ID token for `nonce`.
+    pub fn default_claims(&self, nonce: Option<&str>) -> Value {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let mut claims = json!({
+            "iss": self.issuer,
+            "sub": "fake-user-1",
+            "aud": CLIENT_ID,
+            "iat": now,
+            "exp": now + 300,
+            "sid": "fake-sid-1",
+            "name": "Fiona Fake",
+            "email": "fiona@example.com",
+            "email_verified": true,
+        });
+        if let Some(nonce) = nonce {
+            claims["nonce"] = json!(nonce);
+        }
+        claims
+    }
+
+    /// Builds a token from the knobs: default header and claims with the knobs merged over.
+    pub fn token_for(&self, nonce: Option<&str>) -> String {
+        let knobs = self.knobs();
+        let mut header = json!({"alg": "RS256", "kid": "key-1", "typ": "JWT"});
+        merge(&mut header, &knobs.header);
+        let mut claims = self.default_claims(nonce);
+        merge(&mut claims, &knobs.claims);
+        sign(&header, &claims, &knobs.signing)
+    }
+}
+
+fn merge(target: &mut Value, changes: &Map<String, Value>) {
+    let object = target.as_object_mut().unwrap();
+    for (key, value) in changes {
+        if value.is_null() {
+            object.remove(key);
+        } else {
+            object.insert(key.clone(), value.clone());
+        }
+    }
+}
+
+async fn discovery(fake: web::Data<FakeIdp>) -> HttpResponse {
+    let knobs = fake.knobs();
+    let issuer = &fake.issuer;
+    let mut doc = json!({
+        "issuer": knobs.discovery_issuer.clone().unwrap_or_else(|| issuer.clone()),
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "token_endpoint": format!("{issuer}/token"),
+        "jwks_uri": format!("{issuer}/jwks"),
+        "end_session_endpoint": format!("{issuer}/logout"),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": knobs.iss_parameter_supported,
+    });
+    merge(&mut doc, &knobs.discovery_extra);
+    HttpResponse::Ok().json(doc)
+}
+
+async fn jwks(fake: web::Data<FakeIdp>) -> HttpResponse {
+    let jwks = {
+        let mut state = fake.state.lock().unwrap();
+        state.jwks_requests += 1;
+        state.knobs.jwks.clone()
+    };
+    HttpResponse::Ok()
+        .json(jwks.unwrap_or_else(|| json!({"keys": [jwk(&keys().good, Some("key-1"))]})))
+}
+
+async fn authorize(req: HttpRequest, fake: web::Data<FakeIdp>) -> HttpResponse {
+    let params: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(req.query_string().as_bytes())
+            .into_owned()
+            .collect();
+    let code = crate::helpers::random_code();
+    let redirect_uri = params.get("redirect_uri").cloned().unwrap_or_default();
+    let knobs = fake.knobs();
+    {
+        let mut state = fake.state.lock().unwrap();
+        state.pending.insert(
+            code.clone(),
+            Pending {
+                nonce: params.get("nonce").cloned(),
+                code_challenge: params.get("code_challenge").cloned(),
+                redirect_uri: redirect_uri.clone(),
+            },
+        );
+    }
+    let mut location = url::Url::parse(&redirect_uri).unwrap();
+    {
+        let mut query = location.query_pairs_mut();
+        query.append_pair("code", &code);
+        if let Some(state) = params.get("state") {
+            query.append_pair("state", state);
+        }
+        if let Some(iss) = &knobs.authorization_response_iss {
+            query.append_pair("iss", iss);
+        } else if knobs.iss_parameter_supported {
+            query.append_pair("iss", &fake.issuer);
+        }
+    }
+    HttpResponse::Found()
+        .insert_header(("Location", location.to_string()))
+        .finish()
+}
+
+async fn token(req: HttpRequest, body: web::Bytes, fake: web::Data<FakeIdp>) -> HttpResponse {
+    let knobs = fake.knobs();
+    fake.state.lock().unwrap().token_requests += 1;
+    if let Some(delay) = knobs.token_delay {
+        tokio::time::sleep(delay).await;
+    }
+    if let Some((status, content_type, body)) = knobs.token_response {
+        return HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+            .content_type(content_type)
+            .body(body);
+    }
+    let error = |code: &str| HttpResponse::BadRequest().json(json!({"error": code}));
+    // client_secret_basic, form-encoded per RFC 6749 2.3.1.
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            form_encode(CLIENT_ID),
+            form_encode(CLIENT_SECRET)
+        ))
+    );
+    let auth = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if auth != expected {
+        return HttpResponse::Unauthorized().json(json!({"error": "invalid_client"}));
+    }
+    let form: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(&body).into_owned().collect();
+    if form.get("grant_type").map(String::as_str) != Some("authorization_code") {
+        return error("unsupported_grant_type");
+    }
+    let Some(pending) = form
+        .get("code")
+        .and_then(|code| fake.state.lock().unwrap().pending.remove(code))
+    else {
+        return error("invalid_grant");
+    };
+    if form.get("redirect_uri") != Some(&pending.redirect_uri) {
+        return error("invalid_grant");
+    }
+    let verifier = form.get("code_verifier").cloned().unwrap_or_default();
+    if Some(b64(Sha256::digest(verifier.as_bytes()))) != pending.code_challenge {
+        return error("invalid_grant");
+    }
+    let mut response = json!({
+        "access_token": "fake-access-token",
+        "token_type": knobs.token_type,
+        "expires_in": 300,
+    });
+    if !knobs.omit_id_token {
+        response["id_token"] = json!(fake.token_for(pending.nonce.as_deref()));
+    }
+    HttpResponse::Ok().json(response)
+}
+
+fn form_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

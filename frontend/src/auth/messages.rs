@@ -10,6 +10,9 @@ pub const SESSION_ENDED: &str = "Your session has ended. Please log in again.";
 /// Shown when `/api/auth/me` could not be answered (network, 5xx, unexpected body).
 pub const SESSION_CHECK_FAILED: &str =
     "We couldn't check whether you're signed in. The service may be temporarily unavailable.";
+/// Shown when `/api/auth/me` got no HTTP answer at all.
+pub const SESSION_CHECK_UNREACHABLE: &str =
+    "We couldn't reach the server to check whether you're signed in. Check your connection and try again.";
 /// Shown when `POST /api/auth/logout` failed for a reason other than an ended session.
 pub const LOGOUT_FAILED: &str = "We couldn't sign you out. Please try again.";
 /// Shown once the logout succeeded, while the browser leaves for the provider.

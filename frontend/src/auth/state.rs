@@ -94,17 +94,13 @@ impl Notice {
 
     /// The message when the session check itself failed.
     pub fn session_check_failed(error: &ApiError) -> Self {
+        let message = match error {
+            ApiError::Network(_) => messages::SESSION_CHECK_UNREACHABLE,
+            _ => messages::SESSION_CHECK_FAILED,
+        };
         Self {
             retry: true,
-            ..Self::new(
-                NoticeKind::Error,
-                format!(
-                    "{} {}",
-                    messages::SESSION_CHECK_FAILED,
-                    error.user_message()
-                ),
-                error.code(),
-            )
+            ..Self::new(NoticeKind::Error, message, error.code())
         }
     }
 }
@@ -328,9 +324,10 @@ pub(crate) mod tests {
         let notice = m.notice.clone().unwrap();
         assert!(notice.retry);
         assert_eq!(notice.code, "store_unavailable");
-        assert!(notice
-            .message
-            .starts_with("We couldn't check whether you're signed in."));
+        assert_eq!(
+            notice.message,
+            "We couldn't check whether you're signed in. The service may be temporarily unavailable."
+        );
 
         let retrying = m.reduce(AuthAction::Recheck);
         assert_eq!(retrying.state, AuthState::Loading);
@@ -339,6 +336,14 @@ pub(crate) mod tests {
         let recovered = m.reduce(AuthAction::Loaded(user()));
         assert_eq!(recovered.state, AuthState::Authenticated(user()));
         assert_eq!(recovered.notice, None, "the stale failure goes away");
+    }
+
+    #[test]
+    fn unreachable_server_says_so() {
+        let m = AuthModel::default().reduce(AuthAction::LoadFailed(ApiError::Network("x".into())));
+        let notice = m.notice.unwrap();
+        assert!(notice.message.contains("couldn't reach the server"));
+        assert_eq!(notice.code, "network");
     }
 
     #[test]

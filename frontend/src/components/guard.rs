@@ -62,12 +62,17 @@ pub fn RequireAuth(props: &RequireAuthProps) -> Html {
         }
         GuardDecision::Forbidden => html! { <ForbiddenPage /> },
         GuardDecision::Unavailable => {
+            // The banner above explains the failure and offers "Try again"; once it is
+            // dismissed, the card offers it instead.
+            let banner_offers_retry = auth.notice().is_some_and(|n| n.retry);
             let onclick = Callback::from(move |_: MouseEvent| auth.retry());
             html! {
                 <section id="auth-unavailable" class="card state-card">
-                    <h1>{ "We can't reach the sign-in service" }</h1>
-                    <p class="muted">{ "This page needs you to be signed in, and we couldn't check your session just now." }</p>
-                    <button type="button" class="btn btn-primary" {onclick}>{ "Try again" }</button>
+                    <h1>{ "This page needs a signed-in session" }</h1>
+                    <p class="muted">{ "It will show as soon as we can confirm who you are." }</p>
+                    if !banner_offers_retry {
+                        <button type="button" class="btn btn-primary" {onclick}>{ "Try again" }</button>
+                    }
                 </section>
             }
         }

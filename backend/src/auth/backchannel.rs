@@ -12,7 +12,11 @@ use time::OffsetDateTime;
 use super::login::provider_error;
 use crate::{
     error::ApiError,
-    oidc::logout_token::{self, Expectations, LogoutRequest, MAX_AGE},
+    oidc::{
+        jws::JwsError,
+        logout_token::{self, Expectations, LogoutRequest, LogoutTokenError, MAX_AGE},
+        Provider,
+    },
     state::AppState,
 };
 
@@ -38,18 +42,28 @@ pub async fn backchannel_logout(
 
     let provider = state.provider.get().await.map_err(provider_error)?;
     let now = state.clock.now();
-    let request = logout_token::verify(
-        &token,
-        &provider,
-        &state.allowed_algs,
-        &Expectations {
-            issuer: &provider.issuer,
-            client_id: &state.config.client_id,
-            now: now.unix_timestamp(),
-            leeway: state.config.id_token_leeway,
-        },
-    )
-    .map_err(|e| ApiError::InvalidLogoutToken(e.to_string()))?;
+    let verify = |provider: &Provider| {
+        logout_token::verify(
+            &token,
+            provider,
+            &state.allowed_algs,
+            &Expectations {
+                issuer: &provider.issuer,
+                client_id: &state.config.client_id,
+                now: now.unix_timestamp(),
+                leeway: state.config.id_token_leeway,
+            },
+        )
+    };
+    let mut verified = verify(&provider);
+    if matches!(verified, Err(LogoutTokenError::Signature(JwsError::NoKey))) {
+        // The provider may have rotated its keys since we fetched them.
+        let (provider, changed) = state.provider.refresh_keys(&provider).await;
+        if changed {
+            verified = verify(&provider);
+        }
+    }
+    let request = verified.map_err(|e| ApiError::InvalidLogoutToken(e.to_string()))?;
 
     let ended = end_sessions(&state, &request, now).await?;
     tracing::info!(sessions = ended, "back-channel logout");

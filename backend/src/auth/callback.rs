@@ -188,22 +188,27 @@ async fn finish_login(
         .map_err(token_error)?;
 
     let nonce = Nonce::new(txn.nonce.clone());
-    let verified = id_token::verify(
-        &provider,
-        &token_response,
-        &Expectations {
-            nonce: &nonce,
-            now: state.clock.now(),
-            leeway: state.config.id_token_leeway,
-            login_started_at: txn.created_at,
-            allowed_algs: &state.allowed_algs,
-            roles_claim: &state.config.roles_claim,
-        },
-    )
-    .map_err(|e| match e {
+    let expect = Expectations {
+        nonce: &nonce,
+        now: state.clock.now(),
+        leeway: state.config.id_token_leeway,
+        login_started_at: txn.created_at,
+        allowed_algs: &state.allowed_algs,
+        roles_claim: &state.config.roles_claim,
+    };
+    let mut verified = id_token::verify(&provider, &token_response, &expect);
+    if matches!(verified, Err(IdTokenError::UnknownKey)) {
+        // The provider may have rotated its keys since we fetched them.
+        let (provider, changed) = state.provider.refresh_keys(&provider).await;
+        if changed {
+            verified = id_token::verify(&provider, &token_response, &expect);
+        }
+    }
+    let verified = verified.map_err(|e| match e {
         IdTokenError::Missing => {
             ApiError::InvalidIdToken("no ID token in the token response".into())
         }
+        IdTokenError::UnknownKey => ApiError::InvalidIdToken("unknown signing key".into()),
         IdTokenError::Invalid(why) => ApiError::InvalidIdToken(why),
     })?;
 

@@ -7,7 +7,8 @@
 use std::time::Duration;
 
 use openidconnect::{
-    core::CoreJwsSigningAlgorithm, ClaimsVerificationError, IdToken, Nonce, TokenResponse as _,
+    core::CoreJwsSigningAlgorithm, ClaimsVerificationError, IdToken, Nonce,
+    SignatureVerificationError, TokenResponse as _,
 };
 use time::OffsetDateTime;
 
@@ -48,6 +49,9 @@ pub struct Expectations<'a> {
 pub enum IdTokenError {
     #[error("the token response carries no ID token")]
     Missing,
+    /// Signed with a key the JWKS does not have (yet): worth one re-fetch of the keys.
+    #[error("no signing key matches the token")]
+    UnknownKey,
     #[error("{0}")]
     Invalid(String),
 }
@@ -89,7 +93,12 @@ fn verify_token(
         });
     let claims = id_token
         .claims(&verifier, expect.nonce)
-        .map_err(|e| IdTokenError::Invalid(describe(&e)))?;
+        .map_err(|e| match e {
+            ClaimsVerificationError::SignatureVerification(
+                SignatureVerificationError::NoMatchingKey,
+            ) => IdTokenError::UnknownKey,
+            e => IdTokenError::Invalid(describe(&e)),
+        })?;
     if claims.issuer().as_str() != provider.issuer {
         return Err(IdTokenError::Invalid("issuer mismatch".into()));
     }

@@ -30,6 +30,8 @@ use crate::config::{is_loopback_host, Config};
 
 /// Wait at least this long between two failed discovery attempts.
 pub const RETRY_COOLDOWN: Duration = Duration::from_secs(5);
+/// Re-fetch the signing keys for an unknown `kid` at most this often.
+pub const KEY_REFRESH_COOLDOWN: Duration = Duration::from_secs(60);
 
 /// Discovery fields `openidconnect`'s core metadata does not model.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -244,6 +246,7 @@ pub struct ProviderHandle {
     /// verdict is repeated during the cooldown).
     last_failure: RwLock<Option<(Instant, Option<String>)>>,
     discovering: tokio::sync::Mutex<()>,
+    last_key_refresh: RwLock<Option<Instant>>,
 }
 
 impl ProviderHandle {
@@ -254,6 +257,7 @@ impl ProviderHandle {
             current: RwLock::new(None),
             last_failure: RwLock::new(None),
             discovering: tokio::sync::Mutex::new(()),
+            last_key_refresh: RwLock::new(None),
         }
     }
 
@@ -267,6 +271,42 @@ impl ProviderHandle {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// A token named a key we do not know: the provider may have rotated its keys. Discovers
+    /// again (keys included), once for any number of concurrent callers, and at most once per
+    /// [`KEY_REFRESH_COOLDOWN`]; otherwise (or if that fails) the keys stay as they were.
+    /// Returns the provider to verify with, and whether it changed.
+    pub async fn refresh_keys(&self, seen: &Arc<Provider>) -> (Arc<Provider>, bool) {
+        let _guard = self.discovering.lock().await;
+        if let Some(current) = self.cached() {
+            if !Arc::ptr_eq(&current, seen) {
+                return (current, true); // refreshed by someone else meanwhile
+            }
+        }
+        let last = *self
+            .last_key_refresh
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        if last.is_some_and(|at| at.elapsed() < KEY_REFRESH_COOLDOWN) {
+            return (seen.clone(), false);
+        }
+        *self
+            .last_key_refresh
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        match discover(&self.config, &self.http).await {
+            Ok(provider) => {
+                let provider = Arc::new(provider);
+                *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(provider.clone());
+                tracing::info!("signing keys re-fetched for an unknown key id");
+                (provider, true)
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "re-fetching the signing keys failed; keeping the old ones");
+                (seen.clone(), false)
+            }
+        }
     }
 
     /// The provider, discovering it first if needed (one discovery at a time; failures are not

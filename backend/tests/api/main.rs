@@ -5,6 +5,7 @@ mod helpers;
 
 mod backchannel;
 mod catalogue_a_id_token;
+mod catalogue_g_provider_faults;
 mod csrf_and_headers;
 mod fake_idp;
 mod login;

@@ -62,8 +62,21 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// A database owned by someone else (not dropped here).
+    pub fn existing(url: String) -> Self {
+        Self {
+            name: String::new(),
+            url,
+        }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
+        if self.name.is_empty() {
+            return;
+        }
         let name = self.name.clone();
         let admin = admin_database_url();
         // Drop needs async: run it on a runtime of its own, on its own thread.
@@ -179,6 +192,9 @@ pub struct TestApp {
 pub struct AppOptions {
     /// Use this issuer (a fake provider) instead of starting the dev provider.
     pub issuer: Option<String>,
+    /// Use this database (e.g. a throwaway cluster) instead of a fresh one on the shared
+    /// server.
+    pub database_url: Option<String>,
     pub frontend_dist: Option<PathBuf>,
     pub extra_env: Vec<(&'static str, String)>,
 }
@@ -200,7 +216,10 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
             (idp.issuer.clone(), Some(idp))
         }
     };
-    let db = TestDatabase::create().await;
+    let db = match options.database_url {
+        Some(url) => TestDatabase::existing(url),
+        None => TestDatabase::create().await,
+    };
     let dist = options
         .frontend_dist
         .unwrap_or_else(|| PathBuf::from("/nonexistent-test-dist"));

@@ -34,7 +34,7 @@ fn html_attr(html: &str, prefix: &str) -> Option<String> {
 }
 
 #[tokio::test]
-async fn signing_out_at_the_provider_ends_the_session_here() {
+async fn d04_signing_out_at_the_provider_ends_the_session_here() {
     let app = spawn_app().await;
     let browser = Browser::new();
     let bystander = Browser::new();

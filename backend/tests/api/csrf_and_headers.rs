@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use crate::helpers::*;
 
 #[tokio::test]
-async fn api_calls_without_the_header_are_refused() {
+async fn e01_api_calls_without_the_header_are_refused() {
     let app = spawn_app().await;
     let browser = Browser::new();
     app.login_as(&browser, "alice").await;
@@ -16,7 +16,7 @@ async fn api_calls_without_the_header_are_refused() {
 }
 
 #[tokio::test]
-async fn cross_origin_requests_get_no_cors_and_no_data() {
+async fn e02_e03_cross_origin_requests_get_no_cors_and_no_data() {
     let app = spawn_app().await;
     let browser = Browser::new();
     app.login_as(&browser, "alice").await;
@@ -51,7 +51,7 @@ async fn cross_origin_requests_get_no_cors_and_no_data() {
 }
 
 #[tokio::test]
-async fn auth_responses_are_not_cached_and_carry_security_headers() {
+async fn e06_auth_responses_are_not_cached_and_carry_security_headers() {
     let app = spawn_app().await;
     let browser = Browser::new();
     for path in ["/api/auth/me", "/api/auth/login"] {
@@ -91,7 +91,7 @@ async fn oversized_request_bodies_are_refused() {
 }
 
 #[tokio::test]
-async fn huge_cookie_headers_do_not_hurt_the_server() {
+async fn f01_huge_cookie_headers_do_not_hurt_the_server() {
     let app = spawn_app().await;
     let browser = Browser::new();
     for size in [8 * 1024, 32 * 1024, 100 * 1024] {

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use crate::helpers::*;
 
 #[tokio::test]
-async fn login_then_me_returns_the_users_claims() {
+async fn a01_real_provider_login_then_me_returns_the_users_claims() {
     let app = spawn_app().await;
     let browser = Browser::new();
 
@@ -28,7 +28,7 @@ async fn login_then_me_returns_the_users_claims() {
 }
 
 #[tokio::test]
-async fn me_body_carries_no_token_material() {
+async fn c10_me_body_carries_no_token_material() {
     let app = spawn_app().await;
     let browser = Browser::new();
     app.login_as(&browser, "bob").await;
@@ -47,7 +47,7 @@ async fn me_body_carries_no_token_material() {
 }
 
 #[tokio::test]
-async fn login_redirects_to_the_provider_with_pkce_state_and_nonce() {
+async fn b01_login_redirects_to_the_provider_with_pkce_state_and_nonce() {
     let app = spawn_app().await;
     let browser = Browser::new();
     let first = app.start_login(&browser, None).await;
@@ -80,7 +80,7 @@ async fn login_redirects_to_the_provider_with_pkce_state_and_nonce() {
 }
 
 #[tokio::test]
-async fn login_sets_a_lax_httponly_transaction_cookie_and_writes_nothing() {
+async fn b13_f06_login_sets_a_lax_httponly_transaction_cookie_and_writes_nothing() {
     let app = spawn_app().await;
     let browser = Browser::new();
     for _ in 0..20 {
@@ -111,7 +111,7 @@ async fn login_sets_a_lax_httponly_transaction_cookie_and_writes_nothing() {
 }
 
 #[tokio::test]
-async fn pending_logins_per_browser_are_capped() {
+async fn b13_pending_logins_per_browser_are_capped() {
     let app = spawn_app().await;
     let browser = Browser::new();
     for _ in 0..12 {
@@ -127,7 +127,7 @@ async fn pending_logins_per_browser_are_capped() {
 }
 
 #[tokio::test]
-async fn two_tabs_logging_in_at_once_both_succeed() {
+async fn b13_two_tabs_logging_in_at_once_both_succeed() {
     let app = spawn_app().await;
     let browser = Browser::new();
     let tab_a = app.start_login(&browser, Some("/a")).await;
@@ -152,7 +152,7 @@ async fn two_tabs_logging_in_at_once_both_succeed() {
 }
 
 #[tokio::test]
-async fn callback_with_another_state_is_rejected_without_a_session() {
+async fn b02_callback_with_another_state_is_rejected_without_a_session() {
     let app = spawn_app().await;
     let browser = Browser::new();
     let authorize = app.start_login(&browser, None).await;
@@ -170,7 +170,7 @@ async fn callback_with_another_state_is_rejected_without_a_session() {
 }
 
 #[tokio::test]
-async fn callback_without_state_is_rejected() {
+async fn b02_callback_without_state_is_rejected() {
     let app = spawn_app().await;
     let browser = Browser::new();
     let authorize = app.start_login(&browser, None).await;
@@ -187,7 +187,7 @@ async fn callback_without_state_is_rejected() {
 }
 
 #[tokio::test]
-async fn callback_in_a_browser_that_did_not_start_the_login_is_rejected() {
+async fn b04_callback_in_a_browser_that_did_not_start_the_login_is_rejected() {
     let app = spawn_app().await;
     let victim = Browser::new();
     let attacker = Browser::new();
@@ -204,7 +204,7 @@ async fn callback_in_a_browser_that_did_not_start_the_login_is_rejected() {
 }
 
 #[tokio::test]
-async fn replayed_callback_is_rejected_and_the_first_session_stays() {
+async fn b03_replayed_callback_is_rejected_and_the_first_session_stays() {
     let app = spawn_app().await;
     let browser = Browser::new();
     let authorize = app.start_login(&browser, None).await;
@@ -246,7 +246,7 @@ async fn replayed_callback_is_rejected_and_the_first_session_stays() {
 }
 
 #[tokio::test]
-async fn off_site_return_to_lands_on_the_app_root() {
+async fn b09_off_site_return_to_lands_on_the_app_root() {
     let app = spawn_app().await;
     for evil in [
         "https://evil.example/",
@@ -278,7 +278,7 @@ async fn return_to_brings_the_user_back_to_the_requested_page() {
 }
 
 #[tokio::test]
-async fn the_session_cookie_after_login_is_not_the_one_from_before() {
+async fn c03_c04_the_session_cookie_after_login_is_not_the_one_from_before() {
     let app = spawn_app().await;
     let browser = Browser::new();
     // Fixation: a cookie planted before login.
@@ -313,7 +313,7 @@ async fn the_session_cookie_after_login_is_not_the_one_from_before() {
 }
 
 #[tokio::test]
-async fn session_cookie_is_httponly_strict_and_host_only() {
+async fn c01_session_cookie_is_httponly_strict_and_host_only() {
     let app = spawn_app().await;
     let browser = Browser::new();
     let response = app.login_as(&browser, "alice").await;
@@ -353,7 +353,7 @@ async fn a_browser_navigation_that_fails_goes_back_to_the_spa_with_a_code() {
 }
 
 #[tokio::test]
-async fn the_providers_error_answer_is_reported_not_trusted() {
+async fn b07_the_providers_error_answer_is_reported_not_trusted() {
     let app = spawn_app().await;
     let browser = Browser::new();
     let authorize = app.start_login(&browser, None).await;
@@ -372,7 +372,7 @@ async fn the_providers_error_answer_is_reported_not_trusted() {
 }
 
 #[tokio::test]
-async fn a_login_finished_after_ten_minutes_is_rejected() {
+async fn b08_a_login_finished_after_ten_minutes_is_rejected() {
     let app = spawn_app().await;
     let browser = Browser::new();
     let authorize = app.start_login(&browser, None).await;
@@ -388,7 +388,7 @@ async fn a_login_finished_after_ten_minutes_is_rejected() {
 }
 
 #[tokio::test]
-async fn users_are_keyed_by_issuer_and_subject() {
+async fn a15_users_are_keyed_by_issuer_and_subject() {
     let app = spawn_app().await;
     for user in ["alice", "alice", "bob"] {
         app.login_as(&Browser::new(), user).await;

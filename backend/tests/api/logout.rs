@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use crate::helpers::*;
 
 #[tokio::test]
-async fn logout_deletes_the_session_and_me_returns_401() {
+async fn d01_logout_deletes_the_session_and_me_returns_401() {
     let app = spawn_app().await;
     let browser = Browser::new();
     app.login_as(&browser, "alice").await;
@@ -66,7 +66,7 @@ async fn the_provider_logout_url_is_accepted_by_the_provider() {
 }
 
 #[tokio::test]
-async fn logout_without_the_anti_forgery_header_leaves_the_session_intact() {
+async fn d02_logout_without_the_anti_forgery_header_leaves_the_session_intact() {
     let app = spawn_app().await;
     let browser = Browser::new();
     app.login_as(&browser, "alice").await;
@@ -85,7 +85,7 @@ async fn logout_without_the_anti_forgery_header_leaves_the_session_intact() {
 }
 
 #[tokio::test]
-async fn a_cross_site_get_logout_logs_nobody_out() {
+async fn d02_a_cross_site_get_logout_logs_nobody_out() {
     let app = spawn_app().await;
     let browser = Browser::new();
     app.login_as(&browser, "alice").await;

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use crate::helpers::*;
 
 #[tokio::test]
-async fn me_without_a_session_is_401_json() {
+async fn e05_me_without_a_session_is_401_json() {
     let app = spawn_app().await;
     let response = app.me(&Browser::new()).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -18,7 +18,7 @@ async fn me_without_a_session_is_401_json() {
 }
 
 #[tokio::test]
-async fn a_forged_session_cookie_is_anonymous() {
+async fn c06_a_forged_session_cookie_is_anonymous() {
     let app = spawn_app().await;
     let browser = Browser::new();
     app.login_as(&browser, "alice").await;
@@ -40,7 +40,7 @@ async fn a_forged_session_cookie_is_anonymous() {
 }
 
 #[tokio::test]
-async fn the_database_never_holds_the_cookie_value() {
+async fn c05_the_database_never_holds_the_cookie_value() {
     let app = spawn_app().await;
     let browser = Browser::new();
     app.login_as(&browser, "alice").await;
@@ -59,7 +59,7 @@ async fn the_database_never_holds_the_cookie_value() {
 }
 
 #[tokio::test]
-async fn sessions_expire_after_the_idle_timeout() {
+async fn c07_sessions_expire_after_the_idle_timeout() {
     let app = spawn_app().await; // idle 1h, absolute 8h
     let browser = Browser::new();
     app.login_as(&browser, "alice").await;
@@ -80,7 +80,7 @@ async fn sessions_expire_after_the_idle_timeout() {
 }
 
 #[tokio::test]
-async fn sessions_end_at_the_absolute_timeout_however_active() {
+async fn c08_sessions_end_at_the_absolute_timeout_however_active() {
     let app = spawn_app().await; // idle 1h, absolute 8h
     let browser = Browser::new();
     app.login_as(&browser, "alice").await;
@@ -102,7 +102,7 @@ async fn unknown_api_routes_are_json_404() {
 }
 
 #[tokio::test]
-async fn wrong_methods_on_auth_routes_are_json_405() {
+async fn e06_wrong_methods_on_auth_routes_are_json_405() {
     let app = spawn_app().await;
     let browser = Browser::new();
     for (method, path) in [

@@ -19,7 +19,18 @@ pub fn artifacts_dir() -> PathBuf {
     workspace::root().join("e2e").join("artifacts")
 }
 
-pub fn run() -> Result<()> {
+/// How to get the backend binary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendBuild {
+    /// `cargo build -p backend`.
+    Build,
+    /// Right after `cargo test --workspace`: `cargo test --workspace --no-run`, a no-op that
+    /// leaves `target/debug/backend` built with the test run's features (a plain
+    /// `cargo build` would recompile every crate whose features the dev-dependencies change).
+    ReuseTestBuild,
+}
+
+pub fn run(build: BackendBuild) -> Result<()> {
     let dist = frontend::dist_dir();
     if !dist.join("index.html").exists() {
         bail!(
@@ -27,7 +38,14 @@ pub fn run() -> Result<()> {
             dist.display()
         );
     }
-    let binary = services::build_backend(false)?;
+    let binary = match build {
+        BackendBuild::Build => services::build_backend(false)?,
+        BackendBuild::ReuseTestBuild => {
+            let mut test = cmd::cargo(["test", "--workspace", "--no-run"]);
+            cmd::run(cmd::locked_in_ci(&mut test))?;
+            workspace::target_dir().join("debug").join("backend")
+        }
+    };
 
     let logs = workspace::target_dir().join("e2e");
     fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;

@@ -21,7 +21,7 @@ fn main() -> ExitCode {
                 browser: true,
                 devidp: true,
             })
-            .and_then(|()| e2e::run())
+            .and_then(|()| e2e::run(e2e::BackendBuild::Build))
         }
         cli::Command::Tools => tools::ensure(tools::Needs::ALL),
         cli::Command::Help => {

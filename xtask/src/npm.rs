@@ -19,7 +19,8 @@ pub fn ensure_installed(dir: &Path) -> Result<bool> {
         .context("Node.js 20 or later is needed (`node` on PATH)")?;
     let wanted = format!("{} node {}", fingerprint(&lock_bytes), node.trim());
     let stamp = dir.join("node_modules").join(STAMP);
-    let name = dir.file_name().unwrap_or_default().to_string_lossy();
+    let root = crate::workspace::root();
+    let name = dir.strip_prefix(&root).unwrap_or(dir).display();
     if fs::read_to_string(&stamp).is_ok_and(|have| have.trim() == wanted) {
         println!("npm packages of {name}/ are up to date");
         return Ok(false);

@@ -70,12 +70,12 @@ fn run_steps(options: &Options, runner: &mut Runner) -> Result<()> {
             runner.skip(name, "not selected");
             continue;
         }
-        runner.run(name, what, || step(name))?;
+        runner.run(name, what, || step(name, options))?;
     }
     Ok(())
 }
 
-fn step(name: &str) -> Result<()> {
+fn step(name: &str, options: &Options) -> Result<()> {
     let root = workspace::root();
     match name {
         "tools" => tools::ensure(Needs::ALL),
@@ -104,7 +104,12 @@ fn step(name: &str) -> Result<()> {
             frontend::build_release()?;
             frontend::report_size()
         }
-        "e2e" => e2e::run(),
+        "e2e" => e2e::run(if options.wants("cargo-test") {
+            // The previous step passed: its build is fresh.
+            e2e::BackendBuild::ReuseTestBuild
+        } else {
+            e2e::BackendBuild::Build
+        }),
         other => bail!("no step `{other}`"),
     }
 }

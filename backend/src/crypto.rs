@@ -70,6 +70,11 @@ impl Keyring {
         self.keys[0].cookie.clone()
     }
 
+    /// Cookie keys of the previous secrets (still accepted, see `session::key_rotation`).
+    pub fn previous_session_cookie_keys(&self) -> Vec<actix_web::cookie::Key> {
+        self.keys[1..].iter().map(|k| k.cookie.clone()).collect()
+    }
+
     /// Encrypts and authenticates `plaintext`, bound to `context` (a purpose label such as
     /// the cookie name: a value sealed for one context does not open in another).
     pub fn seal(&self, context: &[u8], plaintext: &[u8]) -> String {

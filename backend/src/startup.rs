@@ -28,7 +28,10 @@ use crate::{
     health,
     oidc::{http::ProviderHttp, ProviderHandle},
     security_headers::{add_security_headers, SecurityHeaders},
-    session::{sweeper, PgSessionStore, Timeouts},
+    session::{
+        key_rotation::{accept_previous_keys, SessionCookieKeys},
+        sweeper, PgSessionStore, Timeouts,
+    },
     spa::Spa,
     state::AppState,
     telemetry::{request_id_header, RequestSpan},
@@ -41,6 +44,22 @@ pub fn session_cookie_name(https: bool) -> &'static str {
     } else {
         "bff_session"
     }
+}
+
+/// The attributes of the session cookie (actix-session is configured to match).
+pub fn session_cookie_template(
+    name: &'static str,
+    value: String,
+    max_age: CookieDuration,
+) -> actix_web::cookie::Cookie<'static> {
+    let https = name.starts_with("__Host-");
+    actix_web::cookie::Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .secure(https)
+        .same_site(SameSite::Strict)
+        .max_age(max_age)
+        .finish()
 }
 
 pub struct Application {
@@ -115,6 +134,12 @@ impl Application {
         let port = listener.local_addr()?.port();
         let absolute_ttl =
             CookieDuration::seconds(config.session_absolute_timeout.as_secs() as i64);
+        let cookie_keys = web::Data::new(SessionCookieKeys {
+            name: session_cookie_name(https),
+            current: keys.session_cookie_key(),
+            previous: keys.previous_session_cookie_keys(),
+            max_age: absolute_ttl,
+        });
 
         let server = HttpServer::new(move || {
             let session = SessionMiddleware::builder(store.clone(), keys.session_cookie_key())
@@ -135,6 +160,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(headers.clone())
+                .app_data(cookie_keys.clone())
                 .app_data(web::PayloadConfig::new(64 * 1024))
                 .app_data(web::JsonConfig::default().limit(16 * 1024))
                 .app_data(web::FormConfig::default().limit(64 * 1024))
@@ -148,6 +174,7 @@ impl Application {
                 .service(
                     web::scope("/api")
                         .wrap(session)
+                        .wrap(from_fn(accept_previous_keys))
                         .wrap(from_fn(csrf::require_same_origin))
                         .configure(auth::configure)
                         .default_service(web::to(|| async { Err::<&str, _>(ApiError::NotFound) })),

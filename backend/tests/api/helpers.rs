@@ -183,6 +183,7 @@ pub struct TestApp {
     pub clock: OffsetClock,
     /// The provider's issuer (the dev provider's, or the fake's).
     pub issuer: String,
+    pub database_url: String,
     _idp: Option<DevIdp>,
     // Dropped last: the app's pool must be gone (or forced out) first.
     _db: TestDatabase,
@@ -192,9 +193,11 @@ pub struct TestApp {
 pub struct AppOptions {
     /// Use this issuer (a fake provider) instead of starting the dev provider.
     pub issuer: Option<String>,
-    /// Use this database (e.g. a throwaway cluster) instead of a fresh one on the shared
-    /// server.
+    /// Use this database (e.g. a throwaway cluster, or another app's) instead of a fresh one
+    /// on the shared server.
     pub database_url: Option<String>,
+    /// `AUTH0_BASE_URL` when it is not this app's own address (replicas behind one origin).
+    pub base_url: Option<String>,
     pub frontend_dist: Option<PathBuf>,
     pub extra_env: Vec<(&'static str, String)>,
 }
@@ -209,6 +212,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         probe.local_addr().unwrap().port()
     };
     let address = format!("http://localhost:{port}");
+    let base_url = options.base_url.unwrap_or_else(|| address.clone());
     let (issuer, idp) = match options.issuer {
         Some(issuer) => (issuer, None),
         None => {
@@ -225,7 +229,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         .unwrap_or_else(|| PathBuf::from("/nonexistent-test-dist"));
     let mut vars: Vec<(&str, String)> = vec![
         ("AUTH0_SECRET", TEST_SECRET.to_owned()),
-        ("AUTH0_BASE_URL", address.clone()),
+        ("AUTH0_BASE_URL", base_url),
         ("AUTH0_ISSUER_BASE_URL", issuer.clone()),
         ("AUTH0_CLIENT_ID", CLIENT_ID.to_owned()),
         ("AUTH0_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
@@ -259,6 +263,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         pool,
         clock,
         issuer,
+        database_url: db.url.clone(),
         _idp: idp,
 
         _db: db,

@@ -6,6 +6,7 @@ mod helpers;
 mod backchannel;
 mod catalogue_a_id_token;
 mod catalogue_b_authorization;
+mod catalogue_c_sessions;
 mod catalogue_d_logout;
 mod catalogue_g_provider_faults;
 mod catalogue_g_store_faults;

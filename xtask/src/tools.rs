@@ -65,7 +65,8 @@ pub fn trunk() -> Result<()> {
         return Ok(());
     }
     report_install("trunk", have.as_deref(), wanted);
-    cargo_install(&[&format!("trunk@{wanted}"), "--locked"])
+    cargo_install(&[&format!("trunk@{wanted}"), "--locked"])?;
+    verify("trunk", wanted)
 }
 
 /// The wasm-bindgen CLI at the version `Cargo.lock` pins for the `wasm-bindgen` crate.
@@ -78,7 +79,8 @@ pub fn wasm_bindgen() -> Result<()> {
     }
     report_install("wasm-bindgen", have.as_deref(), &wanted);
     // Not --locked: the CLI's lockfile names a crate version the registry no longer has.
-    cargo_install(&[&format!("wasm-bindgen-cli@{wanted}")])
+    cargo_install(&[&format!("wasm-bindgen-cli@{wanted}")])?;
+    verify("wasm-bindgen", &wanted)
 }
 
 /// The `wasm-bindgen` version of `Cargo.lock`.
@@ -162,6 +164,22 @@ pub fn chromium() -> Result<()> {
 fn installed_version(program: &str) -> Option<String> {
     let out = cmd::probe(Command::new(program).arg("--version"))?;
     versions::version_in_output(&out).map(str::to_owned)
+}
+
+/// After an install: the program found on PATH must now be the wanted version.
+fn verify(program: &str, wanted: &str) -> Result<()> {
+    let have = installed_version(program);
+    if have.as_deref() == Some(wanted) {
+        return Ok(());
+    }
+    let found = workspace::which(program)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "nothing".to_owned());
+    bail!(
+        "installed {program} {wanted}, but `{program}` on PATH ({found}) reports {}: put \
+         cargo's bin folder first on PATH or remove the other copy",
+        have.as_deref().unwrap_or("no version")
+    )
 }
 
 fn report_install(tool: &str, have: Option<&str>, wanted: &str) {

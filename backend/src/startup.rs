@@ -29,7 +29,7 @@ use crate::{
     oidc::{http::ProviderHttp, ProviderHandle},
     security_headers::{add_security_headers, SecurityHeaders},
     session::{
-        key_rotation::{accept_previous_keys, SessionCookieKeys},
+        cookie_guard::{guard_session_cookie, SessionCookieKeys},
         sweeper, PgSessionStore, Timeouts,
     },
     spa::Spa,
@@ -174,7 +174,7 @@ impl Application {
                 .service(
                     web::scope("/api")
                         .wrap(session)
-                        .wrap(from_fn(accept_previous_keys))
+                        .wrap(from_fn(guard_session_cookie))
                         .wrap(from_fn(csrf::require_same_origin))
                         .configure(auth::configure)
                         .default_service(web::to(|| async { Err::<&str, _>(ApiError::NotFound) })),

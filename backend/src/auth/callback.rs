@@ -27,6 +27,8 @@ use crate::{
 };
 
 const MAX_QUERY_LEN: usize = 8 * 1024;
+/// ID tokens larger than this are not kept for `id_token_hint`.
+const MAX_KEPT_ID_TOKEN: usize = 8 * 1024;
 const MAX_VALUE_LEN: usize = 2 * 1024;
 
 /// The parameters of an authorization response (RFC 6749 4.1.2, RFC 9207).
@@ -222,7 +224,13 @@ async fn finish_login(
         user_id,
         user: verified.user,
         sid: verified.sid,
-        id_token_sealed: state.keys.seal(b"id_token", verified.id_token.as_bytes()),
+        // Kept for `id_token_hint` at logout, unless it is unreasonably large (the hint is
+        // optional; the session row stays bounded).
+        id_token_sealed: if verified.id_token.len() <= MAX_KEPT_ID_TOKEN {
+            state.keys.seal(b"id_token", verified.id_token.as_bytes())
+        } else {
+            String::new()
+        },
         authenticated_at: now.unix_timestamp(),
         user_agent,
     })?;

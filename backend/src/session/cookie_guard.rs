@@ -1,8 +1,12 @@
-//! `AUTH0_SECRET` rotation for the session cookie. actix-session verifies its cookie with one
-//! key; this middleware, in front of it, accepts a cookie signed by any key of the ring: it
-//! re-signs such a cookie with the current key before actix-session reads it, and sends the
-//! browser the re-signed cookie, so sessions survive a rotation (`new,old`) and move to the
-//! new key as they are used.
+//! The session cookie, before actix-session reads it.
+//!
+//! - Duplicates: a request carrying the session cookie name twice (a sibling subdomain can
+//!   plant `Domain=.example.com; Path=/api` cookies, which browsers send first) is treated as
+//!   anonymous: both are dropped, so the attacker's session is never used.
+//! - `AUTH0_SECRET` rotation: actix-session verifies with one key; a cookie signed by a
+//!   previous key of the ring is re-signed with the current key before actix-session reads
+//!   it, and the browser gets the re-signed cookie, so sessions survive a rotation
+//!   (`new,old`) and move to the new key as they are used.
 
 use actix_web::{
     body::MessageBody,
@@ -50,15 +54,11 @@ fn verify(key: &Key, cookie: &Cookie<'static>) -> Option<String> {
         .map(|c| c.value().to_owned())
 }
 
-pub async fn accept_previous_keys(
+pub async fn guard_session_cookie(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let Some(keys) = req
-        .app_data::<web::Data<SessionCookieKeys>>()
-        .filter(|k| !k.previous.is_empty())
-        .cloned()
-    else {
+    let Some(keys) = req.app_data::<web::Data<SessionCookieKeys>>().cloned() else {
         return next.call(req).await;
     };
     let mut resigned = None;
@@ -69,8 +69,27 @@ pub async fn accept_previous_keys(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     if let Some(raw) = header_value {
+        let is_session =
+            |pair: &str| Cookie::parse_encoded(pair).is_ok_and(|c| c.name() == keys.name);
+        let pairs_in = || raw.split(';').map(str::trim).filter(|p| !p.is_empty());
+        if pairs_in().filter(|p| is_session(p)).count() > 1 {
+            tracing::warn!("two session cookies in one request: treated as anonymous");
+            let kept: Vec<&str> = pairs_in().filter(|p| !is_session(p)).collect();
+            match HeaderValue::from_str(&kept.join("; ")) {
+                Ok(value) if !kept.is_empty() => {
+                    req.headers_mut().insert(header::COOKIE, value);
+                }
+                _ => {
+                    req.headers_mut().remove(header::COOKIE);
+                }
+            }
+            return next.call(req).await;
+        }
+        if keys.previous.is_empty() {
+            return next.call(req).await;
+        }
         let mut pairs: Vec<String> = Vec::new();
-        for pair in raw.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        for pair in pairs_in() {
             // Values are percent-encoded (actix-web writes them so).
             let ours = Cookie::parse_encoded(pair)
                 .ok()

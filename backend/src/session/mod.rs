@@ -1,7 +1,7 @@
 //! Server-side sessions in PostgreSQL.
 
+pub mod cookie_guard;
 pub mod data;
-pub mod key_rotation;
 pub mod store;
 pub mod sweeper;
 

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::{clock::SharedClock, crypto::sha256, error::mark_store_failure};
 
 /// A state larger than this (serialised) is refused rather than stored.
-pub const MAX_STATE_BYTES: usize = 16 * 1024;
+pub const MAX_STATE_BYTES: usize = 64 * 1024;
 /// Reads slide the idle deadline at most this often (a read is then a pure read).
 pub const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 

@@ -125,6 +125,8 @@ pub struct Knobs {
     pub signing: Signing,
     /// The JWKS document (default: the good key with kid `key-1`).
     pub jwks: Option<Value>,
+    /// Discovery answers this status (with an error body) instead of the document.
+    pub discovery_status: Option<u16>,
     /// A raw token endpoint answer (status, content type, body) instead of the normal one.
     pub token_response: Option<(u16, &'static str, String)>,
     /// Leave `id_token` out of the token response.
@@ -146,6 +148,7 @@ impl Default for Knobs {
             claims: Map::new(),
             signing: Signing::Good,
             jwks: None,
+            discovery_status: None,
             token_response: None,
             omit_id_token: false,
             token_type: "Bearer",
@@ -173,6 +176,7 @@ struct State {
 pub struct FakeIdp {
     pub issuer: String,
     state: Arc<Mutex<State>>,
+    handle: Arc<Mutex<Option<actix_web::dev::ServerHandle>>>,
 }
 
 impl FakeIdp {
@@ -181,13 +185,21 @@ impl FakeIdp {
     }
 
     pub async fn start_with(knobs: Knobs) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Self::start_on(TcpListener::bind("127.0.0.1:0").unwrap(), knobs).await
+    }
+
+    /// Starts on a given listener (to come up at an address an app already expects).
+    pub async fn start_on(listener: TcpListener, knobs: Knobs) -> Self {
         let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
         let state = Arc::new(Mutex::new(State {
             knobs,
             ..Default::default()
         }));
-        let fake = Self { issuer, state };
+        let fake = Self {
+            issuer,
+            state,
+            handle: Arc::new(Mutex::new(None)),
+        };
         let data = web::Data::new(fake.clone());
         let server = HttpServer::new(move || {
             App::new()
@@ -201,11 +213,22 @@ impl FakeIdp {
                 .route("/jwks", web::get().to(jwks))
         })
         .workers(1)
+        .disable_signals()
+        .shutdown_timeout(0)
         .listen(listener)
         .unwrap()
         .run();
+        *fake.handle.lock().unwrap() = Some(server.handle());
         tokio::spawn(server);
         fake
+    }
+
+    /// Stops serving (the provider goes down).
+    pub async fn stop(&self) {
+        let handle = self.handle.lock().unwrap().take();
+        if let Some(handle) = handle {
+            handle.stop(false).await;
+        }
     }
 
     pub fn set(&self, change: impl FnOnce(&mut Knobs)) {
@@ -268,6 +291,10 @@ fn merge(target: &mut Value, changes: &Map<String, Value>) {
 
 async fn discovery(fake: web::Data<FakeIdp>) -> HttpResponse {
     let knobs = fake.knobs();
+    if let Some(status) = knobs.discovery_status {
+        return HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+            .body("unavailable");
+    }
     let issuer = &fake.issuer;
     let mut doc = json!({
         "issuer": knobs.discovery_issuer.clone().unwrap_or_else(|| issuer.clone()),

@@ -8,6 +8,7 @@ mod catalogue_a_id_token;
 mod catalogue_b_authorization;
 mod catalogue_c_sessions;
 mod catalogue_d_logout;
+mod catalogue_efg_faults;
 mod catalogue_g_provider_faults;
 mod catalogue_g_store_faults;
 mod csrf_and_headers;

@@ -215,7 +215,7 @@ async fn the_sweeper_removes_expired_rows_only() {
 #[tokio::test]
 async fn oversized_states_are_refused_not_stored() {
     let f = fixture().await;
-    let huge = "x".repeat(20 * 1024);
+    let huge = "x".repeat(70 * 1024);
     assert!(f.store.save(state(&[("a", &huge)]), &ttl()).await.is_err());
     assert_eq!(rows(&f.pool).await, 0);
 }

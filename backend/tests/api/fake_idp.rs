@@ -133,6 +133,8 @@ pub struct Knobs {
     pub omit_id_token: bool,
     /// `token_type` of the token response.
     pub token_type: &'static str,
+    /// Give every login its own subject (`user-<code>`), for concurrency tests.
+    pub unique_subjects: bool,
     /// Delay before the token endpoint answers.
     pub token_delay: Option<Duration>,
 }
@@ -152,6 +154,7 @@ impl Default for Knobs {
             token_response: None,
             omit_id_token: false,
             token_type: "Bearer",
+            unique_subjects: false,
             token_delay: None,
         }
     }
@@ -159,6 +162,7 @@ impl Default for Knobs {
 
 #[derive(Debug, Default, Clone)]
 pub struct Pending {
+    pub code: String,
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
     pub redirect_uri: String,
@@ -269,11 +273,24 @@ impl FakeIdp {
 
     /// Builds a token from the knobs: default header and claims with the knobs merged over.
     pub fn token_for(&self, nonce: Option<&str>) -> String {
+        self.build(nonce, None)
+    }
+
+    /// As [`token_for`](Self::token_for), for another subject.
+    pub fn token_with(&self, nonce: Option<&str>, subject: &str) -> String {
+        self.build(nonce, Some(subject))
+    }
+
+    fn build(&self, nonce: Option<&str>, subject: Option<&str>) -> String {
         let knobs = self.knobs();
         let mut header = json!({"alg": "RS256", "kid": "key-1", "typ": "JWT"});
         merge(&mut header, &knobs.header);
         let mut claims = self.default_claims(nonce);
         merge(&mut claims, &knobs.claims);
+        if let Some(subject) = subject {
+            claims["sub"] = json!(subject);
+            claims["sid"] = json!(format!("sid-{subject}"));
+        }
         sign(&header, &claims, &knobs.signing)
     }
 }
@@ -336,6 +353,7 @@ async fn authorize(req: HttpRequest, fake: web::Data<FakeIdp>) -> HttpResponse {
         state.pending.insert(
             code.clone(),
             Pending {
+                code: code.clone(),
                 nonce: params.get("nonce").cloned(),
                 code_challenge: params.get("code_challenge").cloned(),
                 redirect_uri: redirect_uri.clone(),
@@ -413,7 +431,12 @@ async fn token(req: HttpRequest, body: web::Bytes, fake: web::Data<FakeIdp>) -> 
         "expires_in": 300,
     });
     if !knobs.omit_id_token {
-        response["id_token"] = json!(fake.token_for(pending.nonce.as_deref()));
+        let token = if knobs.unique_subjects {
+            fake.token_with(pending.nonce.as_deref(), &format!("user-{}", pending.code))
+        } else {
+            fake.token_for(pending.nonce.as_deref())
+        };
+        response["id_token"] = json!(token);
     }
     HttpResponse::Ok().json(response)
 }

@@ -11,6 +11,7 @@ mod catalogue_d_logout;
 mod catalogue_efg_faults;
 mod catalogue_g_provider_faults;
 mod catalogue_g_store_faults;
+mod catalogue_h_concurrency;
 mod csrf_and_headers;
 mod fake_idp;
 mod login;

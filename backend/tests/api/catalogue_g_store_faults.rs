@@ -1,8 +1,15 @@
 //! Security catalogue, section G (database side): the session store down and back.
 
-use reqwest::StatusCode;
+use std::time::Duration;
 
-use crate::{helpers::*, throwaway_postgres::ThrowawayPostgres};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::{
+    fake_idp::{sign, FakeIdp, Knobs, Signing},
+    helpers::*,
+    throwaway_postgres::ThrowawayPostgres,
+};
 
 #[tokio::test]
 async fn g01_g03_database_down_means_503_never_a_lost_session_or_a_fake_logout() {
@@ -59,4 +66,159 @@ async fn g01_g03_database_down_means_503_never_a_lost_session_or_a_fake_logout()
         StatusCode::OK
     );
     assert_eq!(app.me(&browser).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn g02_database_dies_mid_callback_leaves_no_session_and_the_code_is_not_redeemed_again() {
+    let pg = ThrowawayPostgres::start();
+    let fake = FakeIdp::start_with(Knobs {
+        token_delay: Some(Duration::from_millis(800)),
+        ..Default::default()
+    })
+    .await;
+    let app = spawn_app_with(AppOptions {
+        issuer: Some(fake.issuer.clone()),
+        database_url: Some(pg.url()),
+        ..Default::default()
+    })
+    .await;
+    let browser = Browser::new();
+    let callback = app.callback_via_fake(&browser).await;
+    let pending = tokio::spawn({
+        let browser = browser.clone();
+        async move { browser.get(&callback).await }
+    });
+    // While the code exchange is under way, the database goes.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    pg.stop();
+    let response = pending.await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(!set_cookies(&response)
+        .iter()
+        .any(|c| c.starts_with("bff_session=")));
+    assert_eq!(fake.token_requests(), 1);
+
+    pg.start_again();
+    fake.set(|k| k.token_delay = None);
+    assert_eq!(app.session_rows().await, 0, "no partial row");
+    let mut status = StatusCode::SERVICE_UNAVAILABLE;
+    for _ in 0..30 {
+        status = app.login_via_fake(&browser).await.status();
+        if status == StatusCode::FOUND {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        status,
+        StatusCode::FOUND,
+        "a new login succeeds after recovery"
+    );
+}
+
+#[tokio::test]
+async fn g04_database_down_during_back_channel_logout_is_503_and_a_retry_works() {
+    let pg = ThrowawayPostgres::start();
+    let fake = FakeIdp::start().await;
+    let app = spawn_app_with(AppOptions {
+        issuer: Some(fake.issuer.clone()),
+        database_url: Some(pg.url()),
+        ..Default::default()
+    })
+    .await;
+    let browser = Browser::new();
+    app.login_via_fake(&browser).await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let token = sign(
+        &json!({"alg": "RS256", "kid": "key-1", "typ": "logout+jwt"}),
+        &json!({
+            "iss": fake.issuer, "aud": CLIENT_ID, "iat": now, "exp": now + 120,
+            "jti": random_code(), "sid": "fake-sid-1",
+            "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+        }),
+        &Signing::Good,
+    );
+    let post = || {
+        reqwest::Client::new()
+            .post(app.url("/api/auth/backchannel-logout"))
+            .form(&[("logout_token", token.as_str())])
+            .send()
+    };
+    pg.stop();
+    assert_eq!(
+        post().await.unwrap().status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    pg.start_again();
+    // The provider's retry (same token, same jti) now ends the session.
+    let mut status = StatusCode::SERVICE_UNAVAILABLE;
+    for _ in 0..30 {
+        status = post().await.unwrap().status();
+        if status != StatusCode::SERVICE_UNAVAILABLE {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(app.me(&browser).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn g05_killed_connections_heal_and_an_exhausted_pool_fails_fast_with_503() {
+    let fake = FakeIdp::start().await;
+    let app = spawn_app_with(AppOptions {
+        issuer: Some(fake.issuer.clone()),
+        extra_env: vec![("DATABASE_MAX_CONNECTIONS", "1".to_owned())],
+        ..Default::default()
+    })
+    .await;
+    let browser = Browser::new();
+    app.login_via_fake(&browser).await;
+
+    // Every backend of the app killed mid-life: the pool notices and reconnects.
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(app.me(&browser).await.status());
+    }
+    assert!(statuses
+        .iter()
+        .all(|s| *s == StatusCode::OK || *s == StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(statuses.last(), Some(&StatusCode::OK), "{statuses:?}");
+
+    // The app's only connection is stuck behind a lock: requests fail fast with 503 after
+    // the pool's acquire timeout, and unrelated routes still answer.
+    let mut blocker = app.pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    let stuck = tokio::spawn({
+        let browser = browser.clone();
+        let url = app.url("/api/auth/me");
+        async move { browser.api_get(&url).await.status() }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let second = app.me(&browser).await;
+    assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(
+        Browser::new().get(&app.url("/healthz")).await.status(),
+        StatusCode::OK
+    );
+    blocker.rollback().await.unwrap();
+    let first = stuck.await.unwrap();
+    assert!(first == StatusCode::OK || first == StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        app.me(&browser).await.status(),
+        StatusCode::OK,
+        "the pool heals"
+    );
 }

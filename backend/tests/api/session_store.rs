@@ -262,3 +262,25 @@ async fn signed_in_sessions_are_indexed_by_user_and_provider_session() {
     assert_eq!(f.store.delete_for_user(user_id).await.unwrap(), 1);
     assert_eq!(f.store.load(&key).await.unwrap(), None);
 }
+
+/// C02: ten thousand sessions, all ids distinct, 64 alphanumerics (~380 bits) each.
+#[tokio::test]
+async fn c02_ten_thousand_session_ids_are_unique_and_long() {
+    let f = fixture().await;
+    let mut seen = std::collections::HashSet::new();
+    let ttl = ttl();
+    for _ in 0..100 {
+        let batch = futures_util::future::join_all(
+            (0..100).map(|_| f.store.save(state(&[("a", "1")]), &ttl)),
+        )
+        .await;
+        for key in batch {
+            let key = key.unwrap();
+            assert_eq!(key.as_ref().len(), 64);
+            assert!(key.as_ref().chars().all(|c| c.is_ascii_alphanumeric()));
+            assert!(seen.insert(key.as_ref().to_owned()));
+        }
+    }
+    assert_eq!(seen.len(), 10_000);
+    assert_eq!(rows(&f.pool).await, 10_000);
+}

@@ -7,6 +7,8 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod error;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod health;
 pub mod oidc;
 pub mod security_headers;

@@ -112,6 +112,34 @@ pub struct LogoutResponse {
     pub redirect_to: String,
 }
 
+/// One live session, as the admin page lists it (`GET /api/admin/sessions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// The user's id in this app (a UUID), for revocation.
+    pub user_id: String,
+    pub sub: String,
+    pub issuer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub last_seen_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// Whether this is the session making the request.
+    pub current: bool,
+}
+
+/// Answer of `POST /api/admin/users/{user_id}/revoke-sessions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokeResult {
+    /// How many sessions ended.
+    pub revoked: u64,
+}
+
 /// Paths of the auth API, shared so neither side hard-codes them twice.
 pub mod routes {
     pub const LOGIN: &str = "/api/auth/login";
@@ -119,6 +147,13 @@ pub mod routes {
     pub const LOGOUT: &str = "/api/auth/logout";
     pub const ME: &str = "/api/auth/me";
     pub const BACKCHANNEL_LOGOUT: &str = "/api/auth/backchannel-logout";
+    /// Admin (role `admin`): every live session.
+    pub const ADMIN_SESSIONS: &str = "/api/admin/sessions";
+
+    /// Admin (role `admin`): end every session of a user (POST).
+    pub fn admin_revoke_sessions(user_id: &str) -> String {
+        format!("/api/admin/users/{user_id}/revoke-sessions")
+    }
 }
 
 /// Query parameter the SPA reads after a failed login (`/?login_error=<code>`).

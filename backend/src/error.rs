@@ -17,6 +17,9 @@ use shared::{error_code, ErrorBody};
 pub enum ApiError {
     #[error("not signed in")]
     Unauthenticated,
+    /// Signed in, but lacking the named role or permission.
+    #[error("forbidden: requires {0}")]
+    Forbidden(&'static str),
     #[error("anti-forgery check failed: {0}")]
     CsrfRejected(&'static str),
     #[error("login transaction rejected: {0}")]
@@ -59,6 +62,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::Unauthenticated => error_code::UNAUTHENTICATED,
+            ApiError::Forbidden(_) => error_code::FORBIDDEN,
             ApiError::CsrfRejected(_) => error_code::CSRF_REJECTED,
             ApiError::LoginTransaction(_) => error_code::LOGIN_TRANSACTION_INVALID,
             ApiError::LoginDenied(_) => error_code::LOGIN_DENIED,
@@ -81,6 +85,7 @@ impl ApiError {
     pub fn public_message(&self) -> &'static str {
         match self {
             ApiError::Unauthenticated => "You are not signed in.",
+            ApiError::Forbidden(_) => "You do not have access to this.",
             ApiError::CsrfRejected(_) => "The request was refused by the anti-forgery check.",
             ApiError::LoginTransaction(_) => {
                 "The login could not be completed (it expired, was already used or was started in another browser). Please try again."
@@ -115,6 +120,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::CsrfRejected(_) => StatusCode::FORBIDDEN,
             ApiError::LoginTransaction(_)
             | ApiError::LoginDenied(_)

@@ -2,6 +2,7 @@
 //! any OpenID provider, server-side sessions in PostgreSQL, and the Yew SPA, from one origin.
 //! The browser holds an opaque HttpOnly session cookie; tokens stay here.
 
+pub mod admin;
 pub mod auth;
 pub mod clock;
 pub mod config;

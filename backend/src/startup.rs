@@ -20,6 +20,7 @@ use sqlx::{postgres::PgPoolOptions, PgPool};
 use tracing_actix_web::TracingLogger;
 
 use crate::{
+    admin,
     auth::{self, csrf, transaction::TransactionCookies},
     clock::{SharedClock, SystemClock},
     config::Config,
@@ -177,6 +178,7 @@ impl Application {
                         .wrap(from_fn(guard_session_cookie))
                         .wrap(from_fn(csrf::require_same_origin))
                         .configure(auth::configure)
+                        .configure(admin::configure)
                         .default_service(web::to(|| async { Err::<&str, _>(ApiError::NotFound) })),
                 )
                 .configure(|cfg| spa.configure(cfg))

@@ -46,6 +46,14 @@ impl SessionCookieKeys {
     }
 }
 
+impl SessionCookieKeys {
+    /// The session key of this request's (verified) session cookie, if any.
+    pub fn session_key(&self, req: &actix_web::HttpRequest) -> Option<String> {
+        let cookie = req.cookie(self.name)?;
+        verify(&self.current, &cookie.into_owned())
+    }
+}
+
 fn verify(key: &Key, cookie: &Cookie<'static>) -> Option<String> {
     let mut jar = CookieJar::new();
     jar.add_original(cookie.clone());

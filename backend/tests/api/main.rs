@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod admin;
 mod backchannel;
 mod catalogue_a_id_token;
 mod catalogue_b_authorization;

@@ -7,7 +7,9 @@
 //! the SPA with `?login_error=<code>`; other clients get the JSON error and its status.
 
 use actix_web::{http::header, web, HttpRequest, HttpResponse, ResponseError};
-use openidconnect::{AuthorizationCode, Nonce, PkceCodeVerifier, RequestTokenError};
+use openidconnect::{
+    AuthorizationCode, Nonce, OAuth2TokenResponse, PkceCodeVerifier, RequestTokenError,
+};
 use time::OffsetDateTime;
 
 use super::{
@@ -18,10 +20,11 @@ use crate::{
     crypto::sha256,
     error::ApiError,
     oidc::{
+        access_token::{self, AccessTokenError},
         http::FetchError,
         id_token::{self, Expectations, IdTokenError},
     },
-    session::{AuthSession, TypedSession},
+    session::{AuthSession, StoredTokens, TypedSession},
     state::AppState,
     users,
 };
@@ -29,6 +32,8 @@ use crate::{
 const MAX_QUERY_LEN: usize = 8 * 1024;
 /// ID tokens larger than this are not kept for `id_token_hint`.
 const MAX_KEPT_ID_TOKEN: usize = 8 * 1024;
+/// Access + refresh tokens larger than this (as JSON) are not kept.
+const MAX_KEPT_TOKENS: usize = 16 * 1024;
 const MAX_VALUE_LEN: usize = 2 * 1024;
 
 /// The parameters of an authorization response (RFC 6749 4.1.2, RFC 9207).
@@ -214,6 +219,41 @@ async fn finish_login(
         IdTokenError::Invalid(why) => ApiError::InvalidIdToken(why),
     })?;
 
+    let mut verified = verified;
+    if let Some(audience) = &state.config.audience {
+        let granted = access_token::permissions(
+            token_response.access_token().secret(),
+            &provider,
+            &state.allowed_algs,
+            &access_token::Expectations {
+                audience,
+                now: now.unix_timestamp(),
+                leeway_secs: state.config.id_token_leeway.as_secs() as i64,
+            },
+        );
+        match granted {
+            Ok(permissions) => {
+                let user = &mut verified.user;
+                user.permissions.extend(permissions);
+                user.permissions.sort();
+                user.permissions.dedup();
+            }
+            Err(AccessTokenError::Opaque) => {}
+            Err(e) => tracing::warn!(error = %e, "access token permissions ignored"),
+        }
+    }
+    let tokens = StoredTokens {
+        access_token: token_response.access_token().secret().clone(),
+        refresh_token: token_response.refresh_token().map(|t| t.secret().clone()),
+        expires_at: token_response
+            .expires_in()
+            .map(|d| now.unix_timestamp() + d.as_secs() as i64),
+    };
+    let tokens_sealed = serde_json::to_vec(&tokens)
+        .ok()
+        .filter(|json| json.len() <= MAX_KEPT_TOKENS)
+        .map(|json| state.keys.seal(StoredTokens::SEAL_CONTEXT, &json));
+
     let user_id = users::upsert_on_login(&state.pool, &verified.user, now).await?;
     let user_agent = req
         .headers()
@@ -233,6 +273,7 @@ async fn finish_login(
         },
         authenticated_at: now.unix_timestamp(),
         user_agent,
+        tokens_sealed,
     })?;
     tracing::info!(%user_id, "login completed");
     Ok(txn.return_to.as_str().to_owned())

@@ -167,7 +167,7 @@ fn is_web_url(raw: &str) -> bool {
 }
 
 /// A claim holding a list of strings (or one string, or space-separated scopes-style).
-fn string_list(value: Option<&serde_json::Value>) -> Vec<String> {
+pub(crate) fn string_list(value: Option<&serde_json::Value>) -> Vec<String> {
     let items: Vec<String> = match value {
         Some(serde_json::Value::Array(items)) => items
             .iter()

@@ -1,5 +1,6 @@
 //! Talking to the OpenID provider: the HTTP client, discovery and ID token verification.
 
+pub mod access_token;
 pub mod http;
 pub mod id_token;
 pub mod jws;

@@ -22,6 +22,39 @@ pub struct AuthSession {
     /// Unix seconds.
     pub authenticated_at: i64,
     pub user_agent: Option<String>,
+    /// The access and refresh tokens ([`StoredTokens`]), sealed; `None` for sessions from
+    /// before they were kept.
+    #[serde(default)]
+    pub tokens_sealed: Option<String>,
+}
+
+/// The tokens for calling APIs on the user's behalf. Only ever stored sealed
+/// (`Keyring::seal` with [`StoredTokens::SEAL_CONTEXT`]); never logged (no `Debug` of values).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredTokens {
+    pub access_token: String,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    /// Unix seconds, when the provider said.
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+}
+
+impl StoredTokens {
+    pub const SEAL_CONTEXT: &'static [u8] = b"tokens";
+}
+
+impl std::fmt::Debug for StoredTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredTokens")
+            .field("access_token", &"[redacted]")
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// The session as this app uses it: signed in or not.

@@ -5,5 +5,5 @@ pub mod data;
 pub mod store;
 pub mod sweeper;
 
-pub use data::{AuthSession, TypedSession};
+pub use data::{AuthSession, StoredTokens, TypedSession};
 pub use store::{PgSessionStore, Timeouts};

@@ -135,6 +135,8 @@ pub struct Knobs {
     pub token_type: &'static str,
     /// Give every login its own subject (`user-<code>`), for concurrency tests.
     pub unique_subjects: bool,
+    /// The access token handed out (default: an opaque string).
+    pub access_token: Option<String>,
     /// Delay before the token endpoint answers.
     pub token_delay: Option<Duration>,
 }
@@ -155,6 +157,7 @@ impl Default for Knobs {
             omit_id_token: false,
             token_type: "Bearer",
             unique_subjects: false,
+            access_token: None,
             token_delay: None,
         }
     }
@@ -426,7 +429,7 @@ async fn token(req: HttpRequest, body: web::Bytes, fake: web::Data<FakeIdp>) -> 
         return error("invalid_grant");
     }
     let mut response = json!({
-        "access_token": "fake-access-token",
+        "access_token": knobs.access_token.clone().unwrap_or_else(|| "fake-access-token".into()),
         "token_type": knobs.token_type,
         "expires_in": 300,
     });

@@ -18,6 +18,7 @@ mod fake_idp;
 mod login;
 mod logout;
 mod me;
+mod permissions;
 mod session_store;
 mod spa;
 mod throwaway_postgres;

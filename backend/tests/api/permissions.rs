@@ -1,0 +1,93 @@
+//! Roles and permissions: roles from the ID token's roles claim, permissions from a verified
+//! access token for `AUTH0_AUDIENCE` (Auth0 RBAC), tokens kept sealed.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::{
+    fake_idp::{sign, FakeIdp, Signing},
+    helpers::*,
+};
+
+const API: &str = "http://localhost:8080/api";
+
+#[tokio::test]
+async fn permissions_come_from_the_access_token_for_our_api() {
+    // The dev provider issues a JWT access token with `permissions` for its API resource.
+    let app = spawn_app_with(AppOptions {
+        extra_env: vec![("AUTH0_AUDIENCE", API.to_owned())],
+        ..Default::default()
+    })
+    .await;
+    let browser = Browser::new();
+    app.login_as(&browser, "alice").await;
+    let user: shared::User = app.me(&browser).await.json().await.unwrap();
+    assert_eq!(user.roles, ["admin"]);
+    assert_eq!(
+        user.permissions,
+        ["admin:sessions", "read:messages", "write:messages"]
+    );
+
+    // The tokens are in the session row, sealed: no JWT in clear.
+    let state: serde_json::Value = sqlx::query_scalar("SELECT state FROM sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(!state.to_string().contains("eyJ"), "{state}");
+    assert!(state.to_string().contains("tokens_sealed"));
+}
+
+fn access_token(fake: &FakeIdp, aud: &str, signing: Signing) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    sign(
+        &json!({"alg": "RS256", "kid": "key-1", "typ": "at+jwt"}),
+        &json!({"iss": fake.issuer, "aud": aud, "sub": "fake-user-1", "iat": now,
+                "exp": now + 300, "permissions": ["delete:everything"]}),
+        &signing,
+    )
+}
+
+async fn permissions_with(token: impl FnOnce(&FakeIdp) -> String) -> Vec<String> {
+    let fake = FakeIdp::start().await;
+    let at = token(&fake);
+    fake.set(|k| k.access_token = Some(at));
+    let app = spawn_app_with(AppOptions {
+        issuer: Some(fake.issuer.clone()),
+        extra_env: vec![("AUTH0_AUDIENCE", API.to_owned())],
+        ..Default::default()
+    })
+    .await;
+    let browser = Browser::new();
+    assert_eq!(
+        app.login_via_fake(&browser).await.status(),
+        StatusCode::FOUND
+    );
+    let user: shared::User = app.me(&browser).await.json().await.unwrap();
+    user.permissions
+}
+
+#[tokio::test]
+async fn a_verified_access_token_grants_its_permissions() {
+    let granted = permissions_with(|f| access_token(f, API, Signing::Good)).await;
+    assert_eq!(granted, ["delete:everything"]);
+}
+
+#[tokio::test]
+async fn forged_or_foreign_access_tokens_grant_nothing() {
+    let forged = permissions_with(|f| access_token(f, API, Signing::OtherKey)).await;
+    assert!(forged.is_empty());
+    let tampered = permissions_with(|f| access_token(f, API, Signing::Tampered)).await;
+    assert!(tampered.is_empty());
+    let other_api = permissions_with(|f| access_token(f, "https://other.api", Signing::Good)).await;
+    assert!(other_api.is_empty());
+    let unsigned = permissions_with(|f| {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        sign(
+            &json!({"alg": "none"}),
+            &json!({"iss": f.issuer, "aud": API, "exp": now + 300, "permissions": ["x"]}),
+            &Signing::Empty,
+        )
+    })
+    .await;
+    assert!(unsigned.is_empty());
+}

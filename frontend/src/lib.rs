@@ -5,10 +5,13 @@
 //!
 //! - [`auth`]: the pure part (state machine, guard decision, login URLs, messages), tested
 //!   natively;
+//! - [`admin`]: the pure part of the admin sessions page (formatting, grouping, its state
+//!   machine), tested natively;
 //! - [`services`]: the one request function and its typed errors;
 //! - [`hooks`] / [`components`]: the provider, `use_auth()`, the nav, the guard, the banner;
 //! - [`pages`] and [`routes`]: one `Route` enum, one `switch`.
 
+pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod browser;

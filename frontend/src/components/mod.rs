@@ -7,6 +7,7 @@ pub mod guard;
 pub mod loading;
 pub mod nav;
 pub mod notice;
+pub mod session_table;
 
 pub use auth_provider::AuthProvider;
 pub use guard::RequireAuth;

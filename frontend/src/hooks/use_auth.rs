@@ -81,6 +81,12 @@ impl AuthHandle {
         spawn_local(check_session(self.model.dispatcher()));
     }
 
+    /// Asks `/api/auth/me` again in the background (e.g. after a 403: the user's roles may have
+    /// changed). The state only changes when the answer does.
+    pub fn recheck(&self) {
+        spawn_local(check_session(self.model.dispatcher()));
+    }
+
     /// Closes the current message.
     pub fn dismiss_notice(&self) {
         self.model.dispatch(AuthAction::DismissNotice);

@@ -9,11 +9,14 @@ use std::cell::{Cell, RefCell};
 
 use gloo_net::http::{Method, RequestBuilder};
 use serde::{de::DeserializeOwned, Serialize};
-use shared::{routes, LogoutResponse, User, CSRF_HEADER, CSRF_HEADER_VALUE};
+use shared::{
+    routes, LogoutResponse, RevokeResult, SessionInfo, User, CSRF_HEADER, CSRF_HEADER_VALUE,
+};
 use web_sys::{RequestCache, RequestCredentials};
 use yew::Callback;
 
 use super::error::ApiError;
+use crate::auth::urls::encode_uri_component;
 
 thread_local! {
     static ON_UNAUTHENTICATED: RefCell<Option<(u64, Callback<()>)>> = const { RefCell::new(None) };
@@ -124,6 +127,23 @@ pub async fn logout() -> Result<LogoutResponse, ApiError> {
     request::<(), LogoutResponse>(Method::POST, routes::LOGOUT, None).await
 }
 
+/// `GET /api/admin/sessions` (role `admin`): every live session.
+pub async fn list_sessions() -> Result<Vec<SessionInfo>, ApiError> {
+    request::<(), Vec<SessionInfo>>(Method::GET, routes::ADMIN_SESSIONS, None).await
+}
+
+/// `POST /api/admin/users/{user_id}/revoke-sessions` (role `admin`): ends every session of the
+/// user (the admin's own too, when it is their user: the next call is then a 401).
+pub async fn revoke_user_sessions(user_id: &str) -> Result<RevokeResult, ApiError> {
+    request::<(), RevokeResult>(Method::POST, &revoke_sessions_path(user_id), None).await
+}
+
+/// The revocation path with `user_id` as one path segment, whatever it contains (dots too, so
+/// `..` cannot climb to another route).
+fn revoke_sessions_path(user_id: &str) -> String {
+    routes::admin_revoke_sessions(&encode_uri_component(user_id).replace('.', "%2E"))
+}
+
 #[cfg(test)]
 mod tests {
     use std::rc::Rc;
@@ -136,6 +156,32 @@ mod tests {
         assert_eq!(user.display_name(), "Ada");
         let out: LogoutResponse = decode(200, r#"{"redirect_to":"https://idp/logout"}"#).unwrap();
         assert_eq!(out.redirect_to, "https://idp/logout");
+    }
+
+    #[test]
+    fn admin_bodies_decode_into_shared_types() {
+        let sessions: Vec<SessionInfo> = decode(
+            200,
+            r#"[{"user_id":"7c1e","sub":"s","issuer":"i","created_at":"2026-11-27T04:12:09Z",
+                "last_seen_at":"2026-11-27T05:00:00Z","current":true}]"#,
+        )
+        .unwrap();
+        assert_eq!(sessions.len(), 1);
+        assert!(sessions[0].current && sessions[0].user_agent.is_none());
+        let result: RevokeResult = decode(200, r#"{"revoked":3}"#).unwrap();
+        assert_eq!(result.revoked, 3);
+    }
+
+    #[test]
+    fn the_user_id_is_one_path_segment() {
+        assert_eq!(
+            revoke_sessions_path("0b6e8f0e-2f1c-4d8e-9b7a-1c2d3e4f5a6b"),
+            "/api/admin/users/0b6e8f0e-2f1c-4d8e-9b7a-1c2d3e4f5a6b/revoke-sessions"
+        );
+        assert_eq!(
+            revoke_sessions_path("../../auth/logout?x=1#"),
+            "/api/admin/users/%2E%2E%2F%2E%2E%2Fauth%2Flogout%3Fx%3D1%23/revoke-sessions"
+        );
     }
 
     #[test]

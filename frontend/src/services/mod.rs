@@ -3,5 +3,5 @@
 pub mod api;
 pub mod error;
 
-pub use api::{fetch_me, logout, request};
+pub use api::{fetch_me, list_sessions, logout, request, revoke_user_sessions};
 pub use error::ApiError;

@@ -163,6 +163,11 @@ pub struct Config {
     pub database_max_connections: u32,
     /// Accepted ID token signing algorithms (`ID_TOKEN_SIGNING_ALGS`, default `RS256`).
     pub id_token_algs: Vec<String>,
+    /// Keep the session's tokens fresh with the refresh token (`AUTH0_REFRESH_TOKENS`,
+    /// default off; on adds `offline_access` to the scopes).
+    pub refresh_tokens: bool,
+    /// Refresh this long before the access token expires (`TOKEN_REFRESH_BUFFER`, 60 s).
+    pub refresh_buffer: Duration,
 }
 
 impl Config {
@@ -250,6 +255,16 @@ impl Config {
         };
 
         let id_token_algs = parse_algs(get("ID_TOKEN_SIGNING_ALGS").as_deref())?;
+        let refresh_tokens = match get("AUTH0_REFRESH_TOKENS").as_deref().map(str::trim) {
+            None | Some("false" | "0" | "off" | "no") => false,
+            Some("true" | "1" | "on" | "yes") => true,
+            Some(_) => return Err(invalid("AUTH0_REFRESH_TOKENS", "expected true or false")),
+        };
+        let mut scopes = scopes;
+        if refresh_tokens && !scopes.iter().any(|s| s == "offline_access") {
+            scopes.push("offline_access".to_owned());
+        }
+        let refresh_buffer = duration("TOKEN_REFRESH_BUFFER", Duration::from_secs(60))?;
 
         Ok(Self {
             secrets,
@@ -270,6 +285,8 @@ impl Config {
             sweep_interval,
             database_max_connections,
             id_token_algs,
+            refresh_tokens,
+            refresh_buffer,
         })
     }
 
@@ -535,6 +552,21 @@ mod tests {
             vars.insert("ID_TOKEN_SIGNING_ALGS", bad.into());
             assert!(load(&vars).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn refresh_tokens_ask_for_offline_access() {
+        let mut vars = valid();
+        assert!(!load(&vars).unwrap().refresh_tokens);
+        vars.insert("AUTH0_REFRESH_TOKENS", "true".into());
+        let config = load(&vars).unwrap();
+        assert!(config.refresh_tokens);
+        assert_eq!(
+            config.scopes,
+            ["openid", "profile", "email", "offline_access"]
+        );
+        vars.insert("AUTH0_REFRESH_TOKENS", "maybe".into());
+        assert!(load(&vars).is_err());
     }
 
     #[test]

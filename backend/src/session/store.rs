@@ -39,12 +39,26 @@ struct IndexedFields {
     user: Option<IndexedUser>,
     sid: Option<String>,
     user_agent: Option<String>,
+    tokens_sealed: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct IndexedUser {
     sub: String,
     issuer: String,
+}
+
+/// Moves the sealed tokens out of the `auth` entry: they live in their own column (see
+/// `crate::tokens`), so state updates never carry a stale copy of them.
+fn without_tokens(mut state: SessionState) -> SessionState {
+    if let Some(raw) = state.get_mut(AUTH_KEY) {
+        if let Ok(serde_json::Value::Object(mut auth)) = serde_json::from_str(raw) {
+            if auth.remove("tokens_sealed").is_some() {
+                *raw = serde_json::Value::Object(auth).to_string();
+            }
+        }
+    }
+    state
 }
 
 impl IndexedFields {
@@ -173,8 +187,9 @@ impl SessionStore for PgSessionStore {
         session_state: SessionState,
         _ttl: &CookieDuration,
     ) -> Result<SessionKey, SaveError> {
-        let value = Self::serialise(&session_state).map_err(SaveError::Serialization)?;
         let fields = IndexedFields::from_state(&session_state);
+        let session_state = without_tokens(session_state);
+        let value = Self::serialise(&session_state).map_err(SaveError::Serialization)?;
         let now = self.now();
         let absolute = now + to_time(self.timeouts.absolute);
         let idle = (now + to_time(self.timeouts.idle)).min(absolute);
@@ -188,8 +203,9 @@ impl SessionStore for PgSessionStore {
             .unwrap_or_default();
         sqlx::query(
             "INSERT INTO sessions (id_hash, state, user_id, issuer, subject, provider_sid, \
-                 user_agent, created_at, last_seen_at, idle_expires_at, absolute_expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10)",
+                 user_agent, created_at, last_seen_at, idle_expires_at, absolute_expires_at, \
+                 tokens_sealed) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11)",
         )
         .bind(hash(&key))
         .bind(value)
@@ -201,6 +217,7 @@ impl SessionStore for PgSessionStore {
         .bind(now)
         .bind(idle)
         .bind(absolute)
+        .bind(fields.tokens_sealed)
         .execute(&self.pool)
         .await
         .map_err(|e| SaveError::Other(store_error(e)))?;
@@ -213,6 +230,7 @@ impl SessionStore for PgSessionStore {
         session_state: SessionState,
         _ttl: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
+        let session_state = without_tokens(session_state);
         let value = Self::serialise(&session_state).map_err(UpdateError::Serialization)?;
         let now = self.now();
         let done = sqlx::query(

@@ -137,6 +137,14 @@ pub struct Knobs {
     pub unique_subjects: bool,
     /// The access token handed out (default: an opaque string).
     pub access_token: Option<String>,
+    /// `expires_in` of access tokens (seconds).
+    pub expires_in: u64,
+    /// Answer refresh grants with this OAuth error instead.
+    pub refresh_error: Option<&'static str>,
+    /// Delay before answering a refresh grant (widens race windows in concurrency tests).
+    pub refresh_delay: Option<Duration>,
+    /// Include a new ID token (the knobs' claims, no nonce) in refresh responses.
+    pub refresh_id_token: bool,
     /// Delay before the token endpoint answers.
     pub token_delay: Option<Duration>,
 }
@@ -158,6 +166,10 @@ impl Default for Knobs {
             token_type: "Bearer",
             unique_subjects: false,
             access_token: None,
+            expires_in: 300,
+            refresh_error: None,
+            refresh_delay: None,
+            refresh_id_token: false,
             token_delay: None,
         }
     }
@@ -177,6 +189,9 @@ struct State {
     pending: std::collections::HashMap<String, Pending>,
     token_requests: usize,
     jwks_requests: usize,
+    /// Refresh tokens that are still valid (rotated on use).
+    refresh_tokens: std::collections::HashSet<String>,
+    refresh_grants: usize,
 }
 
 #[derive(Clone)]
@@ -244,6 +259,11 @@ impl FakeIdp {
 
     pub fn token_requests(&self) -> usize {
         self.state.lock().unwrap().token_requests
+    }
+
+    /// How many refresh grants succeeded.
+    pub fn refresh_grants(&self) -> usize {
+        self.state.lock().unwrap().refresh_grants
     }
 
     pub fn jwks_requests(&self) -> usize {
@@ -412,6 +432,14 @@ async fn token(req: HttpRequest, body: web::Bytes, fake: web::Data<FakeIdp>) -> 
     }
     let form: std::collections::HashMap<String, String> =
         url::form_urlencoded::parse(&body).into_owned().collect();
+    if form.get("grant_type").map(String::as_str) == Some("refresh_token") {
+        return refresh(
+            &fake,
+            &knobs,
+            form.get("refresh_token").cloned().unwrap_or_default(),
+        )
+        .await;
+    }
     if form.get("grant_type").map(String::as_str) != Some("authorization_code") {
         return error("unsupported_grant_type");
     }
@@ -428,10 +456,17 @@ async fn token(req: HttpRequest, body: web::Bytes, fake: web::Data<FakeIdp>) -> 
     if Some(b64(Sha256::digest(verifier.as_bytes()))) != pending.code_challenge {
         return error("invalid_grant");
     }
+    let refresh_token = format!("rt-{}", crate::helpers::random_code());
+    fake.state
+        .lock()
+        .unwrap()
+        .refresh_tokens
+        .insert(refresh_token.clone());
     let mut response = json!({
         "access_token": knobs.access_token.clone().unwrap_or_else(|| "fake-access-token".into()),
         "token_type": knobs.token_type,
-        "expires_in": 300,
+        "expires_in": knobs.expires_in,
+        "refresh_token": refresh_token,
     });
     if !knobs.omit_id_token {
         let token = if knobs.unique_subjects {
@@ -440,6 +475,35 @@ async fn token(req: HttpRequest, body: web::Bytes, fake: web::Data<FakeIdp>) -> 
             fake.token_for(pending.nonce.as_deref())
         };
         response["id_token"] = json!(token);
+    }
+    HttpResponse::Ok().json(response)
+}
+
+async fn refresh(fake: &FakeIdp, knobs: &Knobs, presented: String) -> HttpResponse {
+    if let Some(delay) = knobs.refresh_delay {
+        tokio::time::sleep(delay).await;
+    }
+    if let Some(error) = knobs.refresh_error {
+        return HttpResponse::BadRequest().json(json!({"error": error}));
+    }
+    let next = format!("rt-{}", crate::helpers::random_code());
+    {
+        let mut state = fake.state.lock().unwrap();
+        // Rotation: a refresh token works once.
+        if !state.refresh_tokens.remove(&presented) {
+            return HttpResponse::BadRequest().json(json!({"error": "invalid_grant"}));
+        }
+        state.refresh_tokens.insert(next.clone());
+        state.refresh_grants += 1;
+    }
+    let mut response = json!({
+        "access_token": format!("fake-access-token-{}", crate::helpers::random_code()),
+        "token_type": "Bearer",
+        "expires_in": knobs.expires_in,
+        "refresh_token": next,
+    });
+    if knobs.refresh_id_token {
+        response["id_token"] = json!(fake.token_for(None));
     }
     HttpResponse::Ok().json(response)
 }

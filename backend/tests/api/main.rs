@@ -19,6 +19,7 @@ mod login;
 mod logout;
 mod me;
 mod permissions;
+mod refresh;
 mod session_store;
 mod spa;
 mod throwaway_postgres;

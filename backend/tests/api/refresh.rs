@@ -1,0 +1,169 @@
+//! Token refresh: exactly once under concurrency (one process or two), rotation persisted,
+//! terminal failures end the session, identity changes refused (catalogue A16, H04).
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::{
+    fake_idp::{FakeIdp, Knobs},
+    helpers::*,
+};
+
+/// Past the access token's 300 s lifetime (and the 60 s refresh buffer).
+const EXPIRED: Duration = Duration::from_secs(301);
+
+async fn app_refreshing_against(fake: &FakeIdp) -> TestApp {
+    spawn_app_with(AppOptions {
+        issuer: Some(fake.issuer.clone()),
+        extra_env: vec![("AUTH0_REFRESH_TOKENS", "true".to_owned())],
+        ..Default::default()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn h04_concurrent_requests_with_an_expired_access_token_refresh_exactly_once() {
+    let fake = FakeIdp::start_with(Knobs {
+        refresh_delay: Some(Duration::from_millis(300)),
+        ..Default::default()
+    })
+    .await;
+    let app = app_refreshing_against(&fake).await;
+    let browser = Browser::new();
+    app.login_via_fake(&browser).await;
+    assert_eq!(app.me(&browser).await.status(), StatusCode::OK);
+    assert_eq!(fake.refresh_grants(), 0, "a fresh token is not refreshed");
+
+    app.clock.advance(EXPIRED);
+    let responses = join_all((0..5).map(|_| app.me(&browser))).await;
+    assert!(responses.iter().all(|r| r.status() == StatusCode::OK));
+    assert_eq!(fake.refresh_grants(), 1);
+}
+
+#[tokio::test]
+async fn h04_two_processes_sharing_the_database_refresh_exactly_once() {
+    let fake = FakeIdp::start_with(Knobs {
+        refresh_delay: Some(Duration::from_millis(300)),
+        ..Default::default()
+    })
+    .await;
+    let a = app_refreshing_against(&fake).await;
+    let b = spawn_app_with(AppOptions {
+        issuer: Some(fake.issuer.clone()),
+        database_url: Some(a.database_url.clone()),
+        base_url: Some(a.address.clone()),
+        extra_env: vec![("AUTH0_REFRESH_TOKENS", "true".to_owned())],
+        ..Default::default()
+    })
+    .await;
+    let browser = Browser::new();
+    a.login_via_fake(&browser).await;
+    a.clock.advance(EXPIRED);
+    b.clock.advance(EXPIRED);
+    let (on_a, on_b) = tokio::join!(
+        join_all((0..5).map(|_| a.me(&browser))),
+        join_all((0..5).map(|_| b.me(&browser)))
+    );
+    assert!(on_a
+        .iter()
+        .chain(&on_b)
+        .all(|r| r.status() == StatusCode::OK));
+    assert_eq!(fake.refresh_grants(), 1);
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_is_persisted_and_used_next_time() {
+    let fake = FakeIdp::start().await;
+    let app = app_refreshing_against(&fake).await;
+    let browser = Browser::new();
+    app.login_via_fake(&browser).await;
+    for round in 1..=3 {
+        app.clock.advance(EXPIRED);
+        // The fake accepts each refresh token once: this only works with the rotated one.
+        assert_eq!(
+            app.me(&browser).await.status(),
+            StatusCode::OK,
+            "round {round}"
+        );
+        assert_eq!(fake.refresh_grants(), round);
+    }
+}
+
+#[tokio::test]
+async fn h04_invalid_grant_ends_the_session() {
+    let fake = FakeIdp::start().await;
+    let app = app_refreshing_against(&fake).await;
+    let browser = Browser::new();
+    app.login_via_fake(&browser).await;
+    fake.set(|k| k.refresh_error = Some("invalid_grant"));
+    app.clock.advance(EXPIRED);
+    assert_eq!(app.me(&browser).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.session_rows().await, 0);
+    assert_eq!(app.me(&browser).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a16_a_refreshed_id_token_for_another_subject_ends_the_session() {
+    let fake = FakeIdp::start().await;
+    let app = app_refreshing_against(&fake).await;
+    let browser = Browser::new();
+    app.login_via_fake(&browser).await;
+    fake.set(|k| {
+        k.refresh_id_token = true;
+        k.claims.insert("sub".into(), json!("someone-else"));
+    });
+    app.clock.advance(EXPIRED);
+    assert_eq!(app.me(&browser).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.session_rows().await, 0);
+}
+
+#[tokio::test]
+async fn a16_refreshed_id_tokens_changing_iss_or_azp_end_the_session_and_a_same_one_is_fine() {
+    for (claim, value, ends) in [
+        ("iss", json!("https://evil.example"), true),
+        ("azp", json!("another-client"), true),
+        ("name", json!("Renamed"), false),
+    ] {
+        let fake = FakeIdp::start().await;
+        let app = app_refreshing_against(&fake).await;
+        let browser = Browser::new();
+        app.login_via_fake(&browser).await;
+        fake.set(|k| {
+            k.refresh_id_token = true;
+            k.claims.insert(claim.into(), value.clone());
+        });
+        app.clock.advance(EXPIRED);
+        let expected = if ends {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(app.me(&browser).await.status(), expected, "{claim}");
+    }
+}
+
+#[tokio::test]
+async fn a_provider_outage_during_refresh_does_not_end_the_session() {
+    let fake = FakeIdp::start().await;
+    let app = app_refreshing_against(&fake).await;
+    let browser = Browser::new();
+    app.login_via_fake(&browser).await;
+    fake.stop().await;
+    app.clock.advance(EXPIRED);
+    assert_eq!(app.me(&browser).await.status(), StatusCode::OK);
+    assert_eq!(app.session_rows().await, 1);
+}
+
+#[tokio::test]
+async fn without_refresh_enabled_expired_tokens_are_left_alone() {
+    let fake = FakeIdp::start().await;
+    let app = spawn_app_against(&fake).await;
+    let browser = Browser::new();
+    app.login_via_fake(&browser).await;
+    app.clock.advance(EXPIRED);
+    assert_eq!(app.me(&browser).await.status(), StatusCode::OK);
+    assert_eq!(fake.refresh_grants(), 0);
+}

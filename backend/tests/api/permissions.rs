@@ -28,13 +28,25 @@ async fn permissions_come_from_the_access_token_for_our_api() {
         ["admin:sessions", "read:messages", "write:messages"]
     );
 
-    // The tokens are in the session row, sealed: no JWT in clear.
-    let state: serde_json::Value = sqlx::query_scalar("SELECT state FROM sessions")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    // The tokens are in the session row, sealed: no JWT in clear anywhere in it.
+    let (state, sealed): (serde_json::Value, String) =
+        sqlx::query_as("SELECT state, tokens_sealed FROM sessions")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert!(!state.to_string().contains("eyJ"), "{state}");
-    assert!(state.to_string().contains("tokens_sealed"));
+    let keys = backend::crypto::Keyring::from_secrets([TEST_SECRET]);
+    let opened = keys
+        .open(backend::session::StoredTokens::SEAL_CONTEXT, &sealed)
+        .expect("sealed with the app's key");
+    let tokens: serde_json::Value = serde_json::from_slice(&opened).unwrap();
+    let access_token = tokens["access_token"].as_str().unwrap();
+    assert!(
+        access_token.starts_with("eyJ"),
+        "a JWT access token for the API"
+    );
+    assert!(!sealed.contains(access_token));
+    assert!(tokens["refresh_token"].is_string() || tokens["refresh_token"].is_null());
 }
 
 fn access_token(fake: &FakeIdp, aud: &str, signing: Signing) -> String {

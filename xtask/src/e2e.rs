@@ -114,11 +114,8 @@ pub fn run(build: BackendBuild) -> Result<()> {
     );
 
     if let Err(err) = result {
-        return Err(err.context(format!(
-            "end-to-end tests failed{}{}",
-            app.tail(),
-            idp.service.tail()
-        )));
+        eprintln!("{}{}", app.tail(), idp.service.tail());
+        return Err(err.context("end-to-end tests failed (the services' last log lines are above)"));
     }
     still_up?;
     Ok(())

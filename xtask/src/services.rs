@@ -100,6 +100,8 @@ pub fn start_app(
         for var in stack::BACKEND_ENV_VARS {
             app.env_remove(var);
         }
+        // Plain log files.
+        app.env("NO_COLOR", "1");
     }
     if std::env::var_os("RUST_LOG").is_none() || settings.hermetic {
         app.env("RUST_LOG", "info,sqlx=warn");

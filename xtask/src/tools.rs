@@ -2,7 +2,13 @@
 //! the wrong version: the wasm target, trunk, the wasm-bindgen CLI, wasm-opt (npm binaryen),
 //! Chromium, and the npm packages of `devidp/` and `e2e/`.
 
-use std::{env, fs, path::PathBuf, process::Command};
+use std::{
+    env,
+    fs::{self, File},
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    thread,
+};
 
 use anyhow::{bail, Context, Result};
 
@@ -27,22 +33,45 @@ impl Needs {
     };
 }
 
-/// Makes sure everything in `needs` is present.
+/// Makes sure everything in `needs` is present. A missing Chromium is installed by apt in
+/// the background (network and disk bound) while cargo compiles the Rust tools.
 pub fn ensure(needs: Needs) -> Result<()> {
-    if needs.spa {
-        wasm_target()?;
-        trunk()?;
-        wasm_bindgen()?;
-        wasm_opt()?;
+    let apt = if needs.browser && chromium_missing()? {
+        let log = workspace::target_dir().join("xtask-apt.log");
+        println!(
+            "chromium is missing: installing chromium and chromium-driver with apt-get in the \
+             background (log: {})",
+            log.display()
+        );
+        Some(thread::spawn(move || install_chromium(&log)))
+    } else {
+        None
+    };
+
+    let rest = (|| -> Result<()> {
+        if needs.spa {
+            wasm_target()?;
+            trunk()?;
+            wasm_bindgen()?;
+            wasm_opt()?;
+        }
+        if needs.devidp {
+            npm::ensure_installed(&workspace::root().join("devidp"))?;
+        }
+        if needs.browser {
+            npm::ensure_installed(&workspace::root().join("e2e"))?;
+        }
+        Ok(())
+    })();
+
+    if let Some(apt) = apt {
+        let installed = apt
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the apt-get thread panicked")));
+        installed?;
+        println!("chromium is installed ({})", chromium_path().display());
     }
-    if needs.devidp {
-        npm::ensure_installed(&workspace::root().join("devidp"))?;
-    }
-    if needs.browser {
-        chromium()?;
-        npm::ensure_installed(&workspace::root().join("e2e"))?;
-    }
-    Ok(())
+    rest
 }
 
 /// `rustup target add wasm32-unknown-unknown` unless installed.
@@ -117,14 +146,15 @@ pub fn chromium_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
 }
 
-/// Chromium and chromedriver from apt when missing. Browser tools never download their own.
-pub fn chromium() -> Result<()> {
+/// Whether Chromium (and chromedriver) must be installed; an error when `E2E_CHROMIUM`
+/// names a missing browser or apt cannot help.
+fn chromium_missing() -> Result<bool> {
     let browser = chromium_path();
-    let driver = PathBuf::from("/usr/bin/chromedriver");
     let custom = env::var_os("E2E_CHROMIUM").is_some_and(|p| !p.is_empty());
-    if workspace::is_executable(&browser) && (custom || workspace::is_executable(&driver)) {
+    let driver = Path::new("/usr/bin/chromedriver");
+    if workspace::is_executable(&browser) && (custom || workspace::is_executable(driver)) {
         println!("chromium is installed ({})", browser.display());
-        return Ok(());
+        return Ok(false);
     }
     if custom {
         bail!(
@@ -138,20 +168,47 @@ pub fn chromium() -> Result<()> {
              set E2E_CHROMIUM to its executable"
         );
     }
-    println!("installing chromium and chromium-driver with apt-get");
-    let apt = |args: &[&str]| -> Command {
-        let mut cmd = if workspace::is_root() {
+    if !workspace::is_root() && workspace::which("sudo").is_none() {
+        bail!("Chromium is missing: run `apt-get install -y chromium chromium-driver` as root");
+    }
+    Ok(true)
+}
+
+/// `apt-get update && apt-get install -y chromium chromium-driver` (sudo unless root), with
+/// the output in `log`. Browser tools never download a browser of their own.
+fn install_chromium(log: &Path) -> Result<()> {
+    if let Some(dir) = log.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let file = File::create(log).with_context(|| format!("creating {}", log.display()))?;
+    for args in [
+        &["update"][..],
+        &["install", "-y", "chromium", "chromium-driver"][..],
+    ] {
+        let mut apt = if workspace::is_root() {
             Command::new("apt-get")
         } else {
             let mut sudo = Command::new("sudo");
-            sudo.arg("apt-get");
+            sudo.args(["-n", "apt-get"]);
             sudo
         };
-        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        cmd
-    };
-    cmd::run(&mut apt(&["update"]))?;
-    cmd::run(&mut apt(&["install", "-y", "chromium", "chromium-driver"]))?;
+        apt.args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(Stdio::null())
+            .stdout(file.try_clone()?)
+            .stderr(file.try_clone()?);
+        let status = apt
+            .status()
+            .with_context(|| format!("could not start `{}`", cmd::display(&apt)))?;
+        if !status.success() {
+            bail!(
+                "`{}` failed ({status}); its output:\n{}",
+                cmd::display(&apt),
+                crate::process::tail_lines(log, 30)
+            );
+        }
+    }
+    let browser = chromium_path();
     if !workspace::is_executable(&browser) {
         bail!(
             "apt-get installed chromium but {} is missing",

@@ -168,6 +168,64 @@ pub struct Config {
     pub refresh_tokens: bool,
     /// Refresh this long before the access token expires (`TOKEN_REFRESH_BUFFER`, 60 s).
     pub refresh_buffer: Duration,
+    /// Downstream APIs reachable through `/api/proxy/{name}/…` (`API_PROXY_UPSTREAMS`:
+    /// `name=https://api.example.com/base,other=…`).
+    pub upstreams: Vec<Upstream>,
+}
+
+/// One allow-listed downstream API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upstream {
+    pub name: String,
+    /// Base URL without a trailing slash.
+    pub base: Url,
+}
+
+fn parse_upstreams(raw: Option<&str>) -> Result<Vec<Upstream>, ConfigError> {
+    let mut upstreams: Vec<Upstream> = Vec::new();
+    for entry in raw
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        let bad = |why: String| invalid("API_PROXY_UPSTREAMS", format!("`{entry}`: {why}"));
+        let (name, url) = entry
+            .split_once('=')
+            .ok_or_else(|| bad("expected name=url".into()))?;
+        let name = name.trim();
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(bad("names are lowercase letters, digits and `-`".into()));
+        }
+        if upstreams.iter().any(|u| u.name == name) {
+            return Err(bad("duplicate name".into()));
+        }
+        let mut base = Url::parse(url.trim()).map_err(|e| bad(e.to_string()))?;
+        match base.scheme() {
+            "https" => {}
+            "http" if is_loopback_host(&base) => {}
+            _ => return Err(bad("must be https (http only on loopback)".into())),
+        }
+        if base.query().is_some()
+            || base.fragment().is_some()
+            || !base.username().is_empty()
+            || base.password().is_some()
+            || base.host_str().is_none()
+        {
+            return Err(bad("no credentials, query or fragment".into()));
+        }
+        let path = base.path().trim_end_matches('/').to_owned();
+        base.set_path(&path);
+        upstreams.push(Upstream {
+            name: name.to_owned(),
+            base,
+        });
+    }
+    Ok(upstreams)
 }
 
 impl Config {
@@ -265,6 +323,7 @@ impl Config {
             scopes.push("offline_access".to_owned());
         }
         let refresh_buffer = duration("TOKEN_REFRESH_BUFFER", Duration::from_secs(60))?;
+        let upstreams = parse_upstreams(get("API_PROXY_UPSTREAMS").as_deref())?;
 
         Ok(Self {
             secrets,
@@ -287,6 +346,7 @@ impl Config {
             id_token_algs,
             refresh_tokens,
             refresh_buffer,
+            upstreams,
         })
     }
 
@@ -567,6 +627,29 @@ mod tests {
         );
         vars.insert("AUTH0_REFRESH_TOKENS", "maybe".into());
         assert!(load(&vars).is_err());
+    }
+
+    #[test]
+    fn proxy_upstreams_are_an_allow_list_of_named_base_urls() {
+        let parsed = parse_upstreams(Some(
+            "echo=http://127.0.0.1:9000/v1/, api=https://api.example.com",
+        ))
+        .unwrap();
+        assert_eq!(parsed[0].name, "echo");
+        assert_eq!(parsed[0].base.as_str(), "http://127.0.0.1:9000/v1");
+        assert_eq!(parsed[1].base.as_str(), "https://api.example.com/");
+        for bad in [
+            "noequals",
+            "Bad=https://x.example",
+            "a=http://x.example",
+            "a=https://user:pw@x.example",
+            "a=https://x.example/?q=1",
+            "a=https://x.example,a=https://y.example",
+            "a=ftp://x.example",
+        ] {
+            assert!(parse_upstreams(Some(bad)).is_err(), "{bad}");
+        }
+        assert!(parse_upstreams(None).unwrap().is_empty());
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod error;
 mod fuzz_tests;
 pub mod health;
 pub mod oidc;
+pub mod proxy;
 pub mod security_headers;
 pub mod session;
 pub mod spa;

@@ -28,6 +28,7 @@ use crate::{
     error::{json_errors, ApiError},
     health,
     oidc::{http::ProviderHttp, ProviderHandle},
+    proxy,
     security_headers::{add_security_headers, SecurityHeaders},
     session::{
         cookie_guard::{guard_session_cookie, SessionCookieKeys},
@@ -127,6 +128,7 @@ impl Application {
             clock,
             txn_cookies: TransactionCookies::new(https),
             allowed_algs,
+            api_client: proxy::client(config.http_timeout)?,
         });
 
         let sweep_store = state.store.clone();
@@ -179,6 +181,7 @@ impl Application {
                         .wrap(from_fn(csrf::require_same_origin))
                         .configure(auth::configure)
                         .configure(admin::configure)
+                        .configure(proxy::configure)
                         .default_service(web::to(|| async { Err::<&str, _>(ApiError::NotFound) })),
                 )
                 .configure(|cfg| spa.configure(cfg))

@@ -20,4 +20,6 @@ pub struct AppState {
     pub txn_cookies: TransactionCookies,
     /// ID token signing algorithms we accept (never `none`, never HMAC).
     pub allowed_algs: Vec<CoreJwsSigningAlgorithm>,
+    /// The client for downstream APIs (`/api/proxy`).
+    pub api_client: reqwest::Client,
 }

@@ -1,0 +1,244 @@
+//! `/api/proxy/{name}/…`: calls an allow-listed downstream API (`API_PROXY_UPSTREAMS`) on the
+//! signed-in user's behalf, as Duende BFF's remote APIs do: the access token is attached
+//! (refreshed first when needed), the browser's cookies never leave, and nothing outside the
+//! configured base URL can be reached: dot segments, encoded slashes or backslashes, and
+//! anything that would change the host are refused before a request is made.
+
+use std::time::Duration;
+
+use actix_web::{
+    http::{header, Method, StatusCode},
+    web, HttpRequest, HttpResponse,
+};
+use futures_util::StreamExt as _;
+use url::Url;
+
+use crate::{
+    auth::current_user::CurrentUser, config::Upstream, crypto::sha256, error::ApiError,
+    session::cookie_guard::SessionCookieKeys, state::AppState, tokens,
+};
+
+/// Largest request body forwarded, and largest response body returned.
+pub const MAX_BODY: usize = 1024 * 1024;
+const PREFIX: &str = "/api/proxy/";
+
+/// Request headers passed on (everything else, cookies first, stays here).
+const FORWARDED_REQUEST_HEADERS: [header::HeaderName; 5] = [
+    header::CONTENT_TYPE,
+    header::ACCEPT,
+    header::ACCEPT_LANGUAGE,
+    header::IF_NONE_MATCH,
+    header::IF_MATCH,
+];
+/// Response headers passed back.
+const FORWARDED_RESPONSE_HEADERS: [header::HeaderName; 4] = [
+    header::CONTENT_TYPE,
+    header::ETAG,
+    header::LAST_MODIFIED,
+    header::CONTENT_LANGUAGE,
+];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/proxy/{name}/{tail:.*}")
+            .app_data(web::PayloadConfig::new(MAX_BODY))
+            .to(proxy),
+    );
+}
+
+/// The client for downstream APIs: redirects off, timeouts on.
+pub fn client(timeout: Duration) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .build()?)
+}
+
+/// The upstream URL for a raw (still percent-encoded) request path, or why not.
+pub fn target_url(
+    upstreams: &[Upstream],
+    raw_path: &str,
+    query: &str,
+) -> Result<(Url, &'static str), ApiError> {
+    let rest = raw_path.strip_prefix(PREFIX).ok_or(ApiError::NotFound)?;
+    let (name, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    let upstream = upstreams
+        .iter()
+        .find(|u| u.name == name)
+        .ok_or(ApiError::NotFound)?;
+    let lowered = tail.to_ascii_lowercase();
+    let refused = tail.contains('\\')
+        || tail.starts_with('/')
+        || tail.contains("//")
+        || lowered.contains("%2f")
+        || lowered.contains("%5c")
+        || lowered.contains("%00")
+        || tail.contains(':') && tail.split('/').next().is_some_and(|s| s.contains(':'))
+        || tail.split('/').any(|segment| {
+            let decoded = percent_encoding::percent_decode_str(segment)
+                .decode_utf8_lossy()
+                .to_string();
+            decoded == "." || decoded == ".."
+        })
+        || tail.chars().any(|c| c.is_control() || c == ' ');
+    if refused {
+        return Err(ApiError::BadRequest("path not allowed by the proxy"));
+    }
+    let base = upstream.base.as_str().trim_end_matches('/');
+    let mut target = format!("{base}/{tail}");
+    if !query.is_empty() {
+        target.push('?');
+        target.push_str(query);
+    }
+    let url =
+        Url::parse(&target).map_err(|_| ApiError::BadRequest("path not allowed by the proxy"))?;
+    let base_path = upstream.base.path().trim_end_matches('/');
+    if url.origin() != upstream.base.origin() || !url.path().starts_with(base_path) {
+        return Err(ApiError::BadRequest("path not allowed by the proxy"));
+    }
+    Ok((url, "ok"))
+}
+
+async fn proxy(
+    CurrentUser(auth): CurrentUser,
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+    keys: web::Data<SessionCookieKeys>,
+) -> Result<HttpResponse, ApiError> {
+    let (url, _) = target_url(
+        &state.config.upstreams,
+        req.uri().path(),
+        req.query_string(),
+    )?;
+    if !matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    ) {
+        return Err(ApiError::MethodNotAllowed);
+    }
+    let key = keys.session_key(&req).ok_or(ApiError::Unauthenticated)?;
+    let tokens = tokens::fresh_tokens(&state, &sha256(key.as_bytes()), &auth)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+
+    let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes())
+        .map_err(|_| ApiError::MethodNotAllowed)?;
+    let mut outgoing = state
+        .api_client
+        .request(method, url)
+        .bearer_auth(&tokens.access_token);
+    for name in FORWARDED_REQUEST_HEADERS {
+        if let Some(value) = req.headers().get(&name) {
+            outgoing = outgoing.header(name.as_str(), value.as_bytes());
+        }
+    }
+    if !body.is_empty() {
+        outgoing = outgoing.body(body.to_vec());
+    }
+    let response = outgoing.send().await.map_err(|e| {
+        if e.is_timeout() {
+            ApiError::ProviderTimeout
+        } else {
+            ApiError::ProviderUnavailable(anyhow::anyhow!("upstream: {e}"))
+        }
+    })?;
+    let status =
+        StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let mut builder = HttpResponse::build(if status.is_redirection() {
+        // Never hand the browser a redirect chosen by the upstream.
+        StatusCode::BAD_GATEWAY
+    } else {
+        status
+    });
+    for name in FORWARDED_RESPONSE_HEADERS {
+        if let Some(value) = response.headers().get(name.as_str()) {
+            builder.insert_header((name, value.as_bytes()));
+        }
+    }
+    let mut stream = response.bytes_stream();
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::ProviderUnavailable(anyhow::anyhow!("upstream: {e}")))?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(ApiError::ProviderUnavailable(anyhow::anyhow!(
+                "upstream response over {MAX_BODY} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(builder.body(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upstreams() -> Vec<Upstream> {
+        vec![Upstream {
+            name: "api".into(),
+            base: Url::parse("https://api.example.com/v1").unwrap(),
+        }]
+    }
+
+    fn target(path: &str) -> Result<String, ApiError> {
+        target_url(&upstreams(), path, "").map(|(u, _)| u.to_string())
+    }
+
+    #[test]
+    fn paths_below_the_base_are_forwarded() {
+        assert_eq!(
+            target("/api/proxy/api/messages").unwrap(),
+            "https://api.example.com/v1/messages"
+        );
+        assert_eq!(
+            target("/api/proxy/api/").unwrap(),
+            "https://api.example.com/v1/"
+        );
+        assert_eq!(
+            target_url(&upstreams(), "/api/proxy/api/a%20b", "x=1&y=%2F")
+                .unwrap()
+                .0
+                .as_str(),
+            "https://api.example.com/v1/a%20b?x=1&y=%2F"
+        );
+    }
+
+    #[test]
+    fn escapes_are_refused() {
+        for path in [
+            "/api/proxy/api/../admin",
+            "/api/proxy/api/%2e%2e/admin",
+            "/api/proxy/api/.%2E/admin",
+            "/api/proxy/api/a/%2F/b",
+            "/api/proxy/api/a%2fb",
+            "/api/proxy/api/a%5cb",
+            "/api/proxy/api/a\\\\b",
+            "/api/proxy/api//evil.example/x",
+            "/api/proxy/api/https://evil.example/x",
+            "/api/proxy/api/http:evil.example",
+            "/api/proxy/api/./x",
+            "/api/proxy/api/%00",
+        ] {
+            assert!(target(path).is_err(), "{path}");
+        }
+    }
+
+    #[test]
+    fn at_signs_stay_in_the_path() {
+        // `@host` cannot become userinfo: the base URL fixes the authority.
+        let url = target("/api/proxy/api/@evil.example/x").unwrap();
+        assert!(url.starts_with("https://api.example.com/v1/"), "{url}");
+    }
+
+    #[test]
+    fn unknown_upstreams_are_not_found() {
+        assert!(matches!(
+            target("/api/proxy/other/x"),
+            Err(ApiError::NotFound)
+        ));
+        assert!(matches!(target("/api/proxy/"), Err(ApiError::NotFound)));
+    }
+}

@@ -141,7 +141,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse<BoxBody> {
         let status = self.status_code();
         if status.is_server_error() {
-            tracing::error!(error.code = self.code(), error.cause = ?anyhow_chain(self), "request failed");
+            tracing::error!(error.code = self.code(), error.cause = ?error_chain(self), "request failed");
         } else {
             tracing::info!(error.code = self.code(), error.detail = %self, "request refused");
         }
@@ -149,7 +149,8 @@ impl ResponseError for ApiError {
     }
 }
 
-fn anyhow_chain(err: &(dyn std::error::Error + 'static)) -> String {
+/// An error and its sources, `: `-separated (for logs).
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut out = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {

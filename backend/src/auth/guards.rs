@@ -29,15 +29,44 @@ impl Role for Admin {
     const NAME: &'static str = "admin";
 }
 
-pub struct RequireRole<R: Role>(AuthSession, PhantomData<R>);
+/// What a route needs of the signed-in user.
+pub trait Requirement {
+    /// Named in the 403 (and the log), never the user's data.
+    const NAME: &'static str;
+    fn met_by(user: &shared::User) -> bool;
+}
 
-impl<R: Role> RequireRole<R> {
+/// The user has role `R`.
+pub struct HasRole<R>(PhantomData<R>);
+impl<R: Role> Requirement for HasRole<R> {
+    const NAME: &'static str = R::NAME;
+    fn met_by(user: &shared::User) -> bool {
+        user.roles.iter().any(|r| r == R::NAME)
+    }
+}
+
+/// The user has permission `P`.
+pub struct HasPermission<P>(PhantomData<P>);
+impl<P: Permission> Requirement for HasPermission<P> {
+    const NAME: &'static str = P::NAME;
+    fn met_by(user: &shared::User) -> bool {
+        user.permissions.iter().any(|p| p == P::NAME)
+    }
+}
+
+/// A signed-in user meeting `R`: 401 when signed out, 403 `forbidden` otherwise.
+pub struct Require<R: Requirement>(AuthSession, PhantomData<R>);
+
+pub type RequireRole<R> = Require<HasRole<R>>;
+pub type RequirePermission<P> = Require<HasPermission<P>>;
+
+impl<R: Requirement> Require<R> {
     pub fn session(&self) -> &AuthSession {
         &self.0
     }
 }
 
-impl<R: Role> FromRequest for RequireRole<R> {
+impl<R: Requirement> FromRequest for Require<R> {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
 
@@ -46,8 +75,8 @@ impl<R: Role> FromRequest for RequireRole<R> {
             CurrentUser::from_request(req, payload)
                 .into_inner()
                 .and_then(|CurrentUser(auth)| {
-                    if auth.user.roles.iter().any(|r| r == R::NAME) {
-                        Ok(RequireRole(auth, PhantomData))
+                    if R::met_by(&auth.user) {
+                        Ok(Require(auth, PhantomData))
                     } else {
                         Err(ApiError::Forbidden(R::NAME))
                     }
@@ -56,29 +85,42 @@ impl<R: Role> FromRequest for RequireRole<R> {
     }
 }
 
-pub struct RequirePermission<P: Permission>(AuthSession, PhantomData<P>);
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl<P: Permission> RequirePermission<P> {
-    pub fn session(&self) -> &AuthSession {
-        &self.0
+    struct ReadMessages;
+    impl Permission for ReadMessages {
+        const NAME: &'static str = "read:messages";
     }
-}
 
-impl<P: Permission> FromRequest for RequirePermission<P> {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    fn user(roles: &[&str], permissions: &[&str]) -> shared::User {
+        shared::User {
+            sub: "s".into(),
+            issuer: "i".into(),
+            name: None,
+            email: None,
+            email_verified: None,
+            picture: None,
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            permissions: permissions.iter().map(|p| p.to_string()).collect(),
+        }
+    }
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        ready(
-            CurrentUser::from_request(req, payload)
-                .into_inner()
-                .and_then(|CurrentUser(auth)| {
-                    if auth.user.permissions.iter().any(|p| p == P::NAME) {
-                        Ok(RequirePermission(auth, PhantomData))
-                    } else {
-                        Err(ApiError::Forbidden(P::NAME))
-                    }
-                }),
-        )
+    #[test]
+    fn roles_and_permissions_are_matched_exactly() {
+        assert!(HasRole::<Admin>::met_by(&user(&["admin"], &[])));
+        assert!(!HasRole::<Admin>::met_by(&user(
+            &["administrator", "Admin"],
+            &["admin"]
+        )));
+        assert!(HasPermission::<ReadMessages>::met_by(&user(
+            &[],
+            &["read:messages"]
+        )));
+        assert!(!HasPermission::<ReadMessages>::met_by(&user(
+            &["read:messages"],
+            &["read"]
+        )));
     }
 }

@@ -6,6 +6,8 @@ use std::{future::Future, pin::Pin, time::Duration};
 
 use openidconnect::{AsyncHttpClient, HttpRequest, HttpResponse};
 
+use crate::error::error_chain;
+
 /// Largest response body read from the provider.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
@@ -32,17 +34,6 @@ impl FetchError {
             FetchError::Unreachable(error_chain(&err))
         }
     }
-}
-
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
 }
 
 #[derive(Debug, Clone)]

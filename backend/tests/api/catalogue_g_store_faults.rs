@@ -3,10 +3,9 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde_json::json;
 
 use crate::{
-    fake_idp::{sign, FakeIdp, Knobs, Signing},
+    fake_idp::{FakeIdp, Knobs},
     helpers::*,
     throwaway_postgres::ThrowawayPostgres,
 };
@@ -128,16 +127,7 @@ async fn g04_database_down_during_back_channel_logout_is_503_and_a_retry_works()
     .await;
     let browser = Browser::new();
     app.login_via_fake(&browser).await;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let token = sign(
-        &json!({"alg": "RS256", "kid": "key-1", "typ": "logout+jwt"}),
-        &json!({
-            "iss": fake.issuer, "aud": CLIENT_ID, "iat": now, "exp": now + 120,
-            "jti": random_code(), "sid": "fake-sid-1",
-            "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
-        }),
-        &Signing::Good,
-    );
+    let token = fake.logout_token("fake-sid-1");
     let post = || {
         reqwest::Client::new()
             .post(app.url("/api/auth/backchannel-logout"))

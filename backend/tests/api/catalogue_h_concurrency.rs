@@ -4,10 +4,9 @@ use std::collections::HashSet;
 
 use futures_util::future::join_all;
 use reqwest::StatusCode;
-use serde_json::json;
 
 use crate::{
-    fake_idp::{sign, FakeIdp, Knobs, Signing},
+    fake_idp::{FakeIdp, Knobs},
     helpers::*,
 };
 
@@ -64,16 +63,7 @@ async fn h05_d12_logout_racing_requests_never_resurrects_the_session() {
     let app = spawn_app_against(&fake).await;
     let browser = Browser::new();
     app.login_via_fake(&browser).await;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let logout_token = sign(
-        &json!({"alg": "RS256", "kid": "key-1", "typ": "logout+jwt"}),
-        &json!({
-            "iss": fake.issuer, "aud": CLIENT_ID, "iat": now, "exp": now + 120,
-            "jti": random_code(), "sid": "fake-sid-1",
-            "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
-        }),
-        &Signing::Good,
-    );
+    let logout_token = fake.logout_token("fake-sid-1");
     let client = reqwest::Client::new();
     let backchannel = client
         .post(app.url("/api/auth/backchannel-logout"))

@@ -318,6 +318,22 @@ impl FakeIdp {
     }
 }
 
+impl FakeIdp {
+    /// A valid back-channel logout token for provider session `sid`, signed with the good key.
+    pub fn logout_token(&self, sid: &str) -> String {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        sign(
+            &json!({"alg": "RS256", "kid": "key-1", "typ": "logout+jwt"}),
+            &json!({
+                "iss": self.issuer, "aud": CLIENT_ID, "iat": now, "exp": now + 120,
+                "jti": crate::helpers::random_code(), "sid": sid,
+                "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+            }),
+            &Signing::Good,
+        )
+    }
+}
+
 fn merge(target: &mut Value, changes: &Map<String, Value>) {
     let object = target.as_object_mut().unwrap();
     for (key, value) in changes {

@@ -46,7 +46,8 @@ pub fn start_idp(port: u16, uris: &ClientUris, output: Output) -> Result<Idp> {
         .env("DEVIDP_EXIT_ON_STDIN_CLOSE", "1")
         .stdin(Stdio::piped());
     let mut service = Service::spawn("devidp", &mut node, output, Some("DEVIDP_READY "))?;
-    let ready = service.wait_for_marker(Duration::from_secs(30))?;
+    // Generous: it generates an RSA key at start, slow on a loaded 2-core machine.
+    let ready = service.wait_for_marker(Duration::from_secs(120))?;
     let info: Value = serde_json::from_str(&ready)
         .with_context(|| format!("devidp's ready line is not JSON: {ready}"))?;
     let issuer = info["issuer"]

@@ -113,6 +113,8 @@ pub fn start_app(
         .env("AUTH0_ISSUER_BASE_URL", settings.issuer)
         .env("AUTH0_CLIENT_ID", stack::DEVIDP_CLIENT_ID)
         .env("AUTH0_CLIENT_SECRET", stack::DEVIDP_CLIENT_SECRET)
+        .env("AUTH0_AUDIENCE", stack::DEVIDP_API_AUDIENCE)
+        .env("AUTH0_REFRESH_TOKENS", "true")
         .env("DATABASE_URL", settings.database_url)
         .env("LISTEN_ADDR", settings.listen.to_string())
         .env("FRONTEND_DIST", settings.frontend_dist)

@@ -6,6 +6,10 @@ pub const DEVIDP_CLIENT_ID: &str = "bff-dev";
 /// `DEVIDP_CLIENT_SECRET` default. A dev-only value, public on purpose.
 pub const DEVIDP_CLIENT_SECRET: &str = "dev-client-secret-change-me";
 
+/// `DEVIDP_API_AUDIENCE` default: the dev provider's API resource. The local stack asks for
+/// access tokens for it (`AUTH0_AUDIENCE`), so dev users get their permissions.
+pub const DEVIDP_API_AUDIENCE: &str = "http://localhost:8080/api";
+
 /// Port of the dev provider in `cargo xtask dev` and Compose.
 pub const DEV_IDP_PORT: u16 = 4000;
 /// Port of the backend in `cargo xtask dev` and Compose.

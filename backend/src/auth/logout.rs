@@ -12,8 +12,10 @@ use url::Url;
 
 use super::{login::first_param, return_to::ReturnTo};
 use crate::{
+    crypto::sha256,
     error::ApiError,
-    session::{AuthSession, TypedSession},
+    oidc::revocation,
+    session::{cookie_guard::SessionCookieKeys, AuthSession, StoredTokens, TypedSession},
     state::AppState,
 };
 
@@ -63,6 +65,9 @@ async fn end_session(
     session: &TypedSession,
 ) -> Result<String, ApiError> {
     let auth = session.auth()?;
+    if auth.is_some() {
+        revoke_refresh_token(req, state).await;
+    }
     session.end();
     let return_to = ReturnTo::parse_or_root(
         first_param(req.query_string(), "returnTo").as_deref(),
@@ -74,6 +79,46 @@ async fn end_session(
     };
     tracing::info!(user_id = %auth.user_id, "logout");
     Ok(provider_logout_url(state, &auth).unwrap_or(app_url))
+}
+
+/// Revokes the session's refresh token at the provider (RFC 7009), if it has one and the
+/// provider offers revocation. Best effort: logout goes on whatever happens here.
+async fn revoke_refresh_token(req: &HttpRequest, state: &AppState) {
+    let Some(keys) = req.app_data::<web::Data<SessionCookieKeys>>() else {
+        return;
+    };
+    let Some(key) = keys.session_key(req) else {
+        return;
+    };
+    let sealed: Option<Option<String>> =
+        sqlx::query_scalar("SELECT tokens_sealed FROM sessions WHERE id_hash = $1")
+            .bind(sha256(key.as_bytes()).to_vec())
+            .fetch_optional(&state.pool)
+            .await
+            .unwrap_or(None);
+    let Some(refresh_token) = sealed
+        .flatten()
+        .and_then(|s| state.keys.open(StoredTokens::SEAL_CONTEXT, &s))
+        .and_then(|json| serde_json::from_slice::<StoredTokens>(&json).ok())
+        .and_then(|t| t.refresh_token)
+    else {
+        return;
+    };
+    let Some(provider) = state.provider.cached() else {
+        return;
+    };
+    match revocation::revoke_refresh_token(
+        &provider,
+        state.provider.http(),
+        &state.config,
+        &refresh_token,
+    )
+    .await
+    {
+        Ok(true) => tracing::info!("refresh token revoked at the provider"),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = %e, "refresh token revocation failed"),
+    }
 }
 
 fn provider_logout_url(state: &AppState, auth: &AuthSession) -> Option<String> {

@@ -133,6 +133,8 @@ mod tests {
             jwks: openidconnect::JsonWebKeySet::new(vec![]),
             issuer: "https://idp/".into(),
             end_session_endpoint: None,
+            revocation_endpoint: None,
+            client_auth: openidconnect::AuthType::BasicAuth,
             iss_parameter_supported: false,
         }
     }

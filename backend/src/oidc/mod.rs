@@ -6,5 +6,6 @@ pub mod id_token;
 pub mod jws;
 pub mod logout_token;
 pub mod provider;
+pub mod revocation;
 
 pub use provider::{Provider, ProviderHandle};

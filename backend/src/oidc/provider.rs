@@ -111,6 +111,10 @@ pub struct Provider {
     /// The issuer every ID token must carry, byte for byte (as discovered).
     pub issuer: String,
     pub end_session_endpoint: Option<Url>,
+    /// RFC 7009 token revocation, when the provider offers it.
+    pub revocation_endpoint: Option<Url>,
+    /// How the client authenticates at the token (and revocation) endpoint.
+    pub client_auth: AuthType,
     pub iss_parameter_supported: bool,
 }
 
@@ -194,6 +198,15 @@ pub async fn discover(config: &Config, http: &ProviderHttp) -> Result<Provider, 
         }
         None => None,
     };
+    let revocation_endpoint = match &extra.revocation_endpoint {
+        Some(raw) => {
+            let url = Url::parse(raw)
+                .map_err(|e| DiscoveryError::Invalid(format!("revocation_endpoint: {e}")))?;
+            check("revocation_endpoint", &url)?;
+            Some(url)
+        }
+        None => None,
+    };
     let jwks: JsonWebKeySet<CoreJsonWebKey> = http
         .get_json(metadata.jwks_uri().url().as_str())
         .await
@@ -227,12 +240,14 @@ pub async fn discover(config: &Config, http: &ProviderHttp) -> Result<Provider, 
         )),
     )
     .set_redirect_uri(redirect)
-    .set_auth_type(auth_type);
+    .set_auth_type(auth_type.clone());
     Ok(Provider {
         client,
         jwks,
         issuer,
         end_session_endpoint,
+        revocation_endpoint,
+        client_auth: auth_type,
         iss_parameter_supported: extra.authorization_response_iss_parameter_supported,
     })
 }

@@ -77,3 +77,53 @@ async fn c09_sessions_survive_a_restart() {
     let restarted = replica(&fake, &first, TEST_SECRET).await;
     assert_eq!(restarted.me(&browser).await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn c01_over_https_cookies_are_host_prefixed_secure_and_hsts_is_sent() {
+    let fake = FakeIdp::start().await;
+    // Served behind TLS termination: the public origin is https, the test talks plain http
+    // to the listener.
+    let app = spawn_app_with(AppOptions {
+        issuer: Some(fake.issuer.clone()),
+        https_origin: true,
+        ..Default::default()
+    })
+    .await;
+    let browser = Browser::new();
+    let login = browser.get(&app.url("/api/auth/login")).await;
+    assert!(login.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap()
+        .starts_with("max-age="));
+    let txn_cookie = set_cookies(&login)
+        .into_iter()
+        .find(|c| c.starts_with("__Host-bff_txn_"))
+        .expect("__Host- transaction cookie");
+    assert!(
+        txn_cookie.contains("Secure") && txn_cookie.contains("Path=/"),
+        "{txn_cookie}"
+    );
+    let authorize = location(&login);
+    let callback = location(&browser.get(&authorize).await);
+    assert!(callback.starts_with("https://localhost:"));
+    // Present the transaction cookie as the browser would over TLS.
+    let txn_pair = txn_cookie.split(';').next().unwrap().to_owned();
+    let done = browser
+        .client
+        .get(callback.replacen("https://", "http://", 1))
+        .header("Cookie", txn_pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), StatusCode::FOUND);
+    assert!(location(&done).starts_with("https://localhost:"));
+    let session = set_cookies(&done)
+        .into_iter()
+        .find(|c| c.starts_with("__Host-bff_session="))
+        .expect("__Host- session cookie");
+    for attribute in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(session.contains(attribute), "{attribute} in {session}");
+    }
+    assert!(!session.to_lowercase().contains("domain="));
+    assert!(session.len() <= 4096);
+}

@@ -198,6 +198,8 @@ pub struct AppOptions {
     pub database_url: Option<String>,
     /// `AUTH0_BASE_URL` when it is not this app's own address (replicas behind one origin).
     pub base_url: Option<String>,
+    /// The public origin is https (TLS terminated in front of the app) on this app's port.
+    pub https_origin: bool,
     pub frontend_dist: Option<PathBuf>,
     pub extra_env: Vec<(&'static str, String)>,
 }
@@ -212,7 +214,13 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         probe.local_addr().unwrap().port()
     };
     let address = format!("http://localhost:{port}");
-    let base_url = options.base_url.unwrap_or_else(|| address.clone());
+    let base_url = options.base_url.unwrap_or_else(|| {
+        if options.https_origin {
+            address.replacen("http://", "https://", 1)
+        } else {
+            address.clone()
+        }
+    });
     let (issuer, idp) = match options.issuer {
         Some(issuer) => (issuer, None),
         None => {

@@ -145,3 +145,59 @@ async fn logout_only_ends_its_own_session() {
     assert_eq!(app.me(&laptop).await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.me(&phone).await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn logout_revokes_the_refresh_token_at_the_provider() {
+    let app = spawn_app_with(AppOptions {
+        extra_env: vec![("AUTH0_REFRESH_TOKENS", "true".to_owned())],
+        ..Default::default()
+    })
+    .await;
+    let browser = Browser::new();
+    app.login_as(&browser, "alice").await;
+    let sealed: String = sqlx::query_scalar("SELECT tokens_sealed FROM sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let keys = backend::crypto::Keyring::from_secrets([TEST_SECRET]);
+    let tokens: serde_json::Value = serde_json::from_slice(
+        &keys
+            .open(backend::session::StoredTokens::SEAL_CONTEXT, &sealed)
+            .unwrap(),
+    )
+    .unwrap();
+    let refresh_token = tokens["refresh_token"]
+        .as_str()
+        .expect("the provider issued a refresh token (offline_access)")
+        .to_owned();
+
+    assert_eq!(
+        browser
+            .api_post(&app.url("/api/auth/logout"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    // The provider no longer honours it.
+    let discovery: serde_json::Value =
+        reqwest::get(format!("{}/.well-known/openid-configuration", app.issuer))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let refused = reqwest::Client::new()
+        .post(discovery["token_endpoint"].as_str().unwrap())
+        .basic_auth(urlencode(CLIENT_ID), Some(urlencode(CLIENT_SECRET)))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+}

@@ -191,6 +191,14 @@ fn the_app_is_the_providers_client() {
         );
     }
 
+    if let Some(audience) = app.get("AUTH0_AUDIENCE") {
+        assert_eq!(
+            *audience,
+            idp_or("DEVIDP_API_AUDIENCE", stack::DEVIDP_API_AUDIENCE),
+            "the provider issues access tokens for the app's AUTH0_AUDIENCE"
+        );
+    }
+
     let base = app["AUTH0_BASE_URL"].trim_end_matches('/').to_owned();
     let redirects = idp_or(
         "DEVIDP_REDIRECT_URIS",

@@ -16,7 +16,10 @@ use actix_web::{
 use anyhow::Context;
 use openidconnect::core::CoreJwsSigningAlgorithm;
 use secrecy::ExposeSecret;
-use sqlx::{postgres::PgPoolOptions, PgPool};
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions},
+    PgPool,
+};
 use tracing_actix_web::TracingLogger;
 
 use crate::{
@@ -209,11 +212,20 @@ impl Application {
     }
 }
 
+/// No query may hold a connection longer than this (lock waits included): a stuck database
+/// turns into 503s, never into requests that hang.
+const STATEMENT_TIMEOUT: &str = "10s";
+
 async fn connect_database(config: &Config) -> anyhow::Result<PgPool> {
+    let options: PgConnectOptions = config
+        .database_url
+        .expose_secret()
+        .parse()
+        .context("DATABASE_URL")?;
     PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         .acquire_timeout(Duration::from_secs(3))
-        .connect(config.database_url.expose_secret())
+        .connect_with(options.options([("statement_timeout", STATEMENT_TIMEOUT)]))
         .await
         .context("connecting to DATABASE_URL")
 }

@@ -194,7 +194,8 @@ async fn g05_killed_connections_heal_and_an_exhausted_pool_fails_fast_with_503()
         let url = app.url("/api/auth/me");
         async move { browser.api_get(&url).await.status() }
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Let the first request take the only connection (and block on the lock).
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let started = std::time::Instant::now();
     let second = app.me(&browser).await;
     assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);

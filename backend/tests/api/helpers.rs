@@ -475,6 +475,17 @@ impl TestApp {
     }
 }
 
+/// Whether `text` contains a JWT (three base64url segments joined by dots, starting `eyJ`).
+/// Sealed values are base64url without dots, so a chance `eyJ` inside one is not a JWT.
+pub fn contains_jwt(text: &str) -> bool {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+        .flat_map(|run| run.match_indices("eyJ").map(move |(i, _)| &run[i..]))
+        .any(|candidate| {
+            let parts: Vec<&str> = candidate.splitn(4, '.').collect();
+            parts.len() >= 3 && !parts[1].is_empty()
+        })
+}
+
 pub fn random_code() -> String {
     Uuid::new_v4().simple().to_string()
 }
@@ -518,4 +529,16 @@ pub fn with_query_param(url: &str, name: &str, value: Option<&str>) -> String {
         }
     }
     parsed.to_string()
+}
+
+#[test]
+fn contains_jwt_tells_jwts_from_sealed_values() {
+    assert!(contains_jwt(
+        r#"{"t":"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"}"#
+    ));
+    assert!(contains_jwt("Bearer eyJa.eyJb.sig"));
+    assert!(!contains_jwt(
+        "sealed-AbCheyJ0Zz_-9xyz, more base64url without dots"
+    ));
+    assert!(!contains_jwt("eyJ alone"));
 }

@@ -71,7 +71,7 @@ async fn g01_g03_database_down_means_503_never_a_lost_session_or_a_fake_logout()
 async fn g02_database_dies_mid_callback_leaves_no_session_and_the_code_is_not_redeemed_again() {
     let pg = ThrowawayPostgres::start();
     let fake = FakeIdp::start_with(Knobs {
-        token_delay: Some(Duration::from_millis(800)),
+        token_delay: Some(Duration::from_secs(3)),
         ..Default::default()
     })
     .await;

@@ -19,5 +19,6 @@ pub mod spa;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod text;
 pub mod tokens;
 pub mod users;

@@ -4,8 +4,6 @@
 //! configured base URL can be reached: dot segments, encoded slashes or backslashes, and
 //! anything that would change the host are refused before a request is made.
 
-use std::time::Duration;
-
 use actix_web::{
     http::{header, Method, StatusCode},
     web, HttpRequest, HttpResponse,
@@ -46,21 +44,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// The client for downstream APIs: redirects off, timeouts on.
-pub fn client(timeout: Duration) -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .build()?)
-}
-
 /// The upstream URL for a raw (still percent-encoded) request path, or why not.
-pub fn target_url(
-    upstreams: &[Upstream],
-    raw_path: &str,
-    query: &str,
-) -> Result<(Url, &'static str), ApiError> {
+pub fn target_url(upstreams: &[Upstream], raw_path: &str, query: &str) -> Result<Url, ApiError> {
     let rest = raw_path.strip_prefix(PREFIX).ok_or(ApiError::NotFound)?;
     let (name, tail) = rest.split_once('/').unwrap_or((rest, ""));
     let upstream = upstreams
@@ -97,7 +82,7 @@ pub fn target_url(
     if url.origin() != upstream.base.origin() || !url.path().starts_with(base_path) {
         return Err(ApiError::BadRequest("path not allowed by the proxy"));
     }
-    Ok((url, "ok"))
+    Ok(url)
 }
 
 async fn proxy(
@@ -107,7 +92,7 @@ async fn proxy(
     state: web::Data<AppState>,
     keys: web::Data<SessionCookieKeys>,
 ) -> Result<HttpResponse, ApiError> {
-    let (url, _) = target_url(
+    let url = target_url(
         &state.config.upstreams,
         req.uri().path(),
         req.query_string(),
@@ -184,7 +169,7 @@ mod tests {
     }
 
     fn target(path: &str) -> Result<String, ApiError> {
-        target_url(&upstreams(), path, "").map(|(u, _)| u.to_string())
+        target_url(&upstreams(), path, "").map(|u| u.to_string())
     }
 
     #[test]
@@ -200,7 +185,6 @@ mod tests {
         assert_eq!(
             target_url(&upstreams(), "/api/proxy/api/a%20b", "x=1&y=%2F")
                 .unwrap()
-                .0
                 .as_str(),
             "https://api.example.com/v1/a%20b?x=1&y=%2F"
         );

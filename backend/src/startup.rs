@@ -131,7 +131,8 @@ impl Application {
             clock,
             txn_cookies: TransactionCookies::new(https),
             allowed_algs,
-            api_client: proxy::client(config.http_timeout)?,
+            // The same settings as for the provider: redirects off, timeouts on.
+            api_client: ProviderHttp::new(config.http_timeout)?.inner().clone(),
         });
 
         let sweep_store = state.store.clone();

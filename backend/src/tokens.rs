@@ -31,21 +31,28 @@ pub async fn fresh_tokens(
     auth: &AuthSession,
 ) -> Result<Option<StoredTokens>, ApiError> {
     let now = state.clock.now();
-    let sealed: Option<Option<String>> =
-        sqlx::query_scalar("SELECT tokens_sealed FROM sessions WHERE id_hash = $1")
-            .bind(session_hash)
-            .fetch_optional(&state.pool)
-            .await?;
-    let Some(sealed) = sealed else {
-        return Err(ApiError::Unauthenticated);
-    };
-    let Some(tokens) = sealed.and_then(|s| open(state, &s)) else {
+    let Some(tokens) = stored_tokens(state, session_hash).await? else {
         return Ok(None);
     };
     if !state.config.refresh_tokens || !needs_refresh(state, &tokens, now) {
         return Ok(Some(tokens));
     }
     refresh_locked(state, session_hash, auth).await.map(Some)
+}
+
+/// The session's tokens as stored (not refreshed). `Ok(None)`: it keeps none.
+/// `Err(Unauthenticated)`: there is no such session.
+pub async fn stored_tokens(
+    state: &AppState,
+    session_hash: &[u8],
+) -> Result<Option<StoredTokens>, ApiError> {
+    let sealed: Option<Option<String>> =
+        sqlx::query_scalar("SELECT tokens_sealed FROM sessions WHERE id_hash = $1")
+            .bind(session_hash)
+            .fetch_optional(&state.pool)
+            .await?;
+    let sealed = sealed.ok_or(ApiError::Unauthenticated)?;
+    Ok(sealed.and_then(|s| open(state, &s)))
 }
 
 fn open(state: &AppState, sealed: &str) -> Option<StoredTokens> {

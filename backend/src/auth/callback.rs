@@ -26,6 +26,7 @@ use crate::{
     },
     session::{AuthSession, StoredTokens, TypedSession},
     state::AppState,
+    text::printable,
     users,
 };
 
@@ -326,10 +327,6 @@ where
             ApiError::InvalidIdToken(format!("unusable token response: {}", printable(&e, 200)))
         }
     }
-}
-
-fn printable(s: &str, max: usize) -> String {
-    s.chars().filter(|c| !c.is_control()).take(max).collect()
 }
 
 #[cfg(test)]

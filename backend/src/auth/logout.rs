@@ -15,8 +15,9 @@ use crate::{
     crypto::sha256,
     error::ApiError,
     oidc::revocation,
-    session::{cookie_guard::SessionCookieKeys, AuthSession, StoredTokens, TypedSession},
+    session::{cookie_guard::SessionCookieKeys, AuthSession, TypedSession},
     state::AppState,
+    tokens,
 };
 
 pub async fn logout_post(
@@ -90,16 +91,10 @@ async fn revoke_refresh_token(req: &HttpRequest, state: &AppState) {
     let Some(key) = keys.session_key(req) else {
         return;
     };
-    let sealed: Option<Option<String>> =
-        sqlx::query_scalar("SELECT tokens_sealed FROM sessions WHERE id_hash = $1")
-            .bind(sha256(key.as_bytes()).to_vec())
-            .fetch_optional(&state.pool)
-            .await
-            .unwrap_or(None);
-    let Some(refresh_token) = sealed
+    let Some(refresh_token) = tokens::stored_tokens(state, &sha256(key.as_bytes()))
+        .await
+        .ok()
         .flatten()
-        .and_then(|s| state.keys.open(StoredTokens::SEAL_CONTEXT, &s))
-        .and_then(|json| serde_json::from_slice::<StoredTokens>(&json).ok())
         .and_then(|t| t.refresh_token)
     else {
         return;

@@ -1,5 +1,5 @@
 //! Builds the application: database, migrations, provider discovery, the HTTP server with its
-//! middleware and routes. Binds its own listener, so tests run it on port 0.
+//! middleware and routes. Binds its own listener, or runs on one the caller bound (tests).
 
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
@@ -79,6 +79,19 @@ impl Application {
     }
 
     pub async fn build_with_clock(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.listen_addr)
+            .with_context(|| format!("binding LISTEN_ADDR {}", config.listen_addr))?;
+        Self::build_on(config, clock, listener).await
+    }
+
+    /// Builds the app on a listener bound by the caller. Tests bind port 0 first and keep the
+    /// listener while they configure the provider with the app's address, so no other
+    /// process can take the port in between.
+    pub async fn build_on(
+        config: Config,
+        clock: SharedClock,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
         let pool = connect_database(&config).await?;
         sqlx::migrate!("../migrations")
             .run(&pool)
@@ -136,8 +149,6 @@ impl Application {
         });
 
         let sweep_store = state.store.clone();
-        let listener = TcpListener::bind(config.listen_addr)
-            .with_context(|| format!("binding LISTEN_ADDR {}", config.listen_addr))?;
         let port = listener.local_addr()?.port();
         let absolute_ttl =
             CookieDuration::seconds(config.session_absolute_timeout.as_secs() as i64);

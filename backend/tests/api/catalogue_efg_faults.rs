@@ -172,9 +172,7 @@ async fn f05_hostile_claims_are_bounded_and_served_as_escaped_json() {
 
 #[tokio::test]
 async fn g06_the_app_starts_without_the_provider_and_recovers_without_a_restart() {
-    let reserved = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = reserved.local_addr().unwrap().port();
-    drop(reserved);
+    let port = quiet_port();
     let app = spawn_app_with(AppOptions {
         issuer: Some(format!("http://127.0.0.1:{port}")),
         ..Default::default()
@@ -250,9 +248,7 @@ async fn g07_token_endpoint_failures_are_502_and_the_code_is_not_retried() {
 
 #[tokio::test]
 async fn g07_an_unreachable_token_endpoint_is_502() {
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
+    let port = quiet_port();
     let mut extra = serde_json::Map::new();
     extra.insert(
         "token_endpoint".into(),

@@ -29,6 +29,22 @@ pub fn admin_database_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
+/// A free loopback port below the kernel's ephemeral range (32768 and up on Linux), for a
+/// server that must be started, stopped and started again on the same port, or for a port
+/// that must stay closed. Ports from `bind(0)` and outgoing connections come from the
+/// ephemeral range, so nothing else in the run takes this one while it is down.
+pub fn quiet_port() -> u16 {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    for _ in 0..1000 {
+        let port = rng.gen_range(20_000..32_000);
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port in 20000..32000");
+}
+
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -105,15 +121,42 @@ pub struct DevIdp {
 }
 
 impl DevIdp {
+    /// How long one start may take. A start takes about a second; a start that has not
+    /// reported ready by then is stuck (seen once in CI, never reproduced), so it is killed,
+    /// described on stderr, and tried again.
+    const START_TIMEOUT: Duration = Duration::from_secs(20);
+    const START_ATTEMPTS: u32 = 3;
+
     pub async fn start(app_base: &str) -> Self {
         let root = repo_root();
-        let server = root.join("devidp/server.js");
         assert!(
             root.join("devidp/node_modules").exists(),
             "devidp dependencies missing: run `npm ci --prefix devidp` (cargo xtask test does)"
         );
+        let mut failures = Vec::new();
+        for attempt in 1..=Self::START_ATTEMPTS {
+            match Self::try_start(&root, app_base).await {
+                Ok(idp) => return idp,
+                Err(StartFailure::Exited(log)) => {
+                    panic!("devidp exited before it was ready:\n{log}")
+                }
+                Err(StartFailure::Stuck(report)) => {
+                    eprintln!("devidp start attempt {attempt} stuck: {report}");
+                    failures.push(report);
+                }
+            }
+        }
+        panic!(
+            "devidp not ready after {} attempts of {:?}:\n{}",
+            Self::START_ATTEMPTS,
+            Self::START_TIMEOUT,
+            failures.join("\n")
+        );
+    }
+
+    async fn try_start(root: &Path, app_base: &str) -> Result<Self, StartFailure> {
         let mut child = tokio::process::Command::new("node")
-            .arg(server)
+            .arg(root.join("devidp/server.js"))
             .env("DEVIDP_PORT", "0")
             .env("DEVIDP_CLIENT_ID", CLIENT_ID)
             .env("DEVIDP_CLIENT_SECRET", CLIENT_SECRET)
@@ -148,8 +191,8 @@ impl DevIdp {
         });
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let ready = tokio::time::timeout(Duration::from_secs(60), async {
-            while let Some(line) = lines.next_line().await.expect("read devidp stdout") {
+        let ready = tokio::time::timeout(Self::START_TIMEOUT, async {
+            while let Ok(Some(line)) = lines.next_line().await {
                 if let Some(json) = line.strip_prefix("DEVIDP_READY ") {
                     return Some(
                         serde_json::from_str::<serde_json::Value>(json).expect("ready JSON"),
@@ -159,21 +202,60 @@ impl DevIdp {
             None
         })
         .await;
+        let log = || log.lock().unwrap().clone();
         let ready = match ready {
             Ok(Some(ready)) => ready,
-            Ok(None) => panic!(
-                "devidp exited before it was ready:\n{}",
-                log.lock().unwrap()
-            ),
-            Err(_) => panic!("devidp not ready within 60 s:\n{}", log.lock().unwrap()),
+            Ok(None) => return Err(StartFailure::Exited(log())),
+            Err(_) => {
+                let state = child.id().map(process_state).unwrap_or_default();
+                let _ = child.start_kill();
+                return Err(StartFailure::Stuck(format!(
+                    "no ready line within {:?}; process: {state}; log:\n{}",
+                    Self::START_TIMEOUT,
+                    log()
+                )));
+            }
         };
         // Keep draining stdout so the child never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Self {
+        Ok(Self {
             issuer: ready["issuer"].as_str().expect("issuer").to_owned(),
             _child: child,
-        }
+        })
     }
+}
+
+enum StartFailure {
+    Exited(String),
+    Stuck(String),
+}
+
+/// What Linux says a process is doing (state, CPU ticks, wait channel, per thread), to tell a
+/// busy process from a blocked one.
+fn process_state(pid: u32) -> String {
+    let read = |path: String| std::fs::read_to_string(path).unwrap_or_default();
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|dir| dir.flatten().map(|entry| entry.path()).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let mut out = format!("pid {pid}");
+    for task in tasks {
+        let stat = read(format!("{}/stat", task.display()));
+        // Fields after the command name: state is the 1st, utime the 12th, stime the 13th.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        let wchan = read(format!("{}/wchan", task.display()));
+        out.push_str(&format!(
+            "; task {} state {} utime {} stime {} wchan {}",
+            task.file_name().unwrap_or_default().to_string_lossy(),
+            fields.first().unwrap_or(&"?"),
+            fields.get(11).unwrap_or(&"?"),
+            fields.get(12).unwrap_or(&"?"),
+            wchan.trim()
+        ));
+    }
+    out
 }
 
 pub struct TestApp {
@@ -209,10 +291,10 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: AppOptions) -> TestApp {
-    let port = {
-        let probe = TcpListener::bind("127.0.0.1:0").expect("free port");
-        probe.local_addr().unwrap().port()
-    };
+    // Bound now and handed to the app, so the port stays ours while the provider is told
+    // the app's address (a probed-then-freed port was once taken by another test meanwhile).
+    let listener = TcpListener::bind("127.0.0.1:0").expect("free port");
+    let port = listener.local_addr().unwrap().port();
     let address = format!("http://localhost:{port}");
     let base_url = options.base_url.unwrap_or_else(|| {
         if options.https_origin {
@@ -257,7 +339,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     .expect("valid test configuration");
     let clock = OffsetClock::new();
     let shared: SharedClock = Arc::new(clock.clone());
-    let app = Application::build_with_clock(config.clone(), shared)
+    let app = Application::build_on(config.clone(), shared, listener)
         .await
         .expect("application builds");
     tokio::spawn(app.run_until_stopped());

@@ -2,7 +2,6 @@
 //! fault tests that stop and restart the database. Never the machine's shared server.
 
 use std::{
-    net::TcpListener,
     path::{Path, PathBuf},
     process::Command,
 };
@@ -56,11 +55,9 @@ impl ThrowawayPostgres {
                 .unwrap();
             assert!(status.success(), "chown the cluster folder to postgres");
         }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        // Stopped and started again on this port by the fault tests: keep it out of the
+        // ephemeral range so no connection elsewhere in the run can take it meanwhile.
+        let port = crate::helpers::quiet_port();
         let pg = Self {
             dir,
             bin: find_bin(),

@@ -8,6 +8,9 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzz_checks;
 #[cfg(test)]
 mod fuzz_tests;
 pub mod health;

@@ -25,8 +25,11 @@ use crate::{
     session::cookie_guard::SessionCookieKeys,
 };
 
+/// A check: panics when the input breaks a promise.
+pub type Check = fn(&[u8]);
+
 /// Every check, by the name of its fuzz target and corpus folder.
-pub const CHECKS: &[(&str, fn(&[u8]))] = &[
+pub const CHECKS: &[(&str, Check)] = &[
     ("return_to", return_to),
     ("callback_query", callback_query),
     ("transaction_cookie", transaction_cookie),

@@ -8,12 +8,11 @@ use actix_web::{
     http::{header, Method, StatusCode},
     web, HttpRequest, HttpResponse,
 };
-use futures_util::StreamExt as _;
 use url::Url;
 
 use crate::{
     auth::current_user::CurrentUser, config::Upstream, crypto::sha256, error::ApiError,
-    session::cookie_guard::SessionCookieKeys, state::AppState, tokens,
+    oidc::http::read_capped, session::cookie_guard::SessionCookieKeys, state::AppState, tokens,
 };
 
 /// Largest request body forwarded, and largest response body returned.
@@ -142,18 +141,9 @@ async fn proxy(
             builder.insert_header((name, value.as_bytes()));
         }
     }
-    let mut stream = response.bytes_stream();
-    let mut body = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::ProviderUnavailable(anyhow::anyhow!("upstream: {e}")))?;
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(ApiError::ProviderUnavailable(anyhow::anyhow!(
-                "upstream response over {MAX_BODY} bytes"
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = read_capped(response, MAX_BODY)
+        .await
+        .map_err(|e| ApiError::ProviderUnavailable(anyhow::anyhow!("upstream: {e}")))?;
     Ok(builder.body(body))
 }
 

@@ -17,8 +17,8 @@ pub enum FetchError {
     Timeout,
     #[error("could not reach the provider: {0}")]
     Unreachable(String),
-    #[error("the provider's response exceeded {MAX_BODY_BYTES} bytes")]
-    TooLarge,
+    #[error("the response exceeded {0} bytes")]
+    TooLarge(usize),
     #[error("the provider answered HTTP {0}")]
     Status(u16),
     #[error("the provider's response is malformed: {0}")]
@@ -68,7 +68,7 @@ impl ProviderHttp {
         if status != reqwest::StatusCode::OK {
             return Err(FetchError::Status(status.as_u16()));
         }
-        let body = read_capped(response).await?;
+        let body = read_capped(response, MAX_BODY_BYTES).await?;
         serde_json::from_slice(&body).map_err(|e| FetchError::Malformed(e.to_string()))
     }
 
@@ -78,17 +78,21 @@ impl ProviderHttp {
     }
 }
 
-async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, FetchError> {
+/// The whole body, refused once it exceeds `limit` bytes (declared or streamed).
+pub async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, FetchError> {
     if response
         .content_length()
-        .is_some_and(|len| len > MAX_BODY_BYTES as u64)
+        .is_some_and(|len| len > limit as u64)
     {
-        return Err(FetchError::TooLarge);
+        return Err(FetchError::TooLarge(limit));
     }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(FetchError::from_reqwest)? {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(FetchError::TooLarge);
+        if body.len() + chunk.len() > limit {
+            return Err(FetchError::TooLarge(limit));
         }
         body.extend_from_slice(&chunk);
     }
@@ -117,7 +121,7 @@ impl<'c> AsyncHttpClient<'c> for ProviderHttp {
             for (name, value) in response.headers() {
                 builder = builder.header(name, value);
             }
-            let body = read_capped(response).await?;
+            let body = read_capped(response, MAX_BODY_BYTES).await?;
             builder
                 .body(body)
                 .map_err(|e| FetchError::Malformed(e.to_string()))

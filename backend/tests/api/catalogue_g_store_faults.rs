@@ -35,7 +35,7 @@ async fn g01_g03_database_down_means_503_never_a_lost_session_or_a_fake_logout()
     let body: shared::ErrorBody = me.json().await.unwrap();
     assert_eq!(body.error.code, "store_unavailable");
 
-    let logout = browser.api_post(&app.url("/api/auth/logout")).await;
+    let logout = app.logout(&browser).await;
     assert_eq!(
         logout.status(),
         StatusCode::SERVICE_UNAVAILABLE,
@@ -57,13 +57,7 @@ async fn g01_g03_database_down_means_503_never_a_lost_session_or_a_fake_logout()
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        browser
-            .api_post(&app.url("/api/auth/logout"))
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.logout(&browser).await.status(), StatusCode::OK);
     assert_eq!(app.me(&browser).await.status(), StatusCode::UNAUTHORIZED);
 }
 

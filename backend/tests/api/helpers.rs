@@ -519,6 +519,11 @@ impl TestApp {
         browser.api_get(&self.url("/api/auth/me")).await
     }
 
+    /// The SPA's logout: `POST /api/auth/logout` with the anti-forgery header.
+    pub async fn logout(&self, browser: &Browser) -> Response {
+        browser.api_post(&self.url("/api/auth/logout")).await
+    }
+
     pub async fn session_rows(&self) -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM sessions")
             .fetch_one(&self.pool)

@@ -12,7 +12,7 @@ async fn d01_logout_deletes_the_session_and_me_returns_401() {
     let cookie = browser.cookie_value(&app.url("/"), "bff_session").unwrap();
     assert_eq!(app.session_rows().await, 1);
 
-    let response = browser.api_post(&app.url("/api/auth/logout")).await;
+    let response = app.logout(&browser).await;
     assert_eq!(response.status(), StatusCode::OK);
     let cleared = set_cookies(&response)
         .into_iter()
@@ -52,12 +52,7 @@ async fn the_provider_logout_url_is_accepted_by_the_provider() {
     let app = spawn_app().await;
     let browser = Browser::new();
     app.login_as(&browser, "alice").await;
-    let body: shared::LogoutResponse = browser
-        .api_post(&app.url("/api/auth/logout"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let body: shared::LogoutResponse = app.logout(&browser).await.json().await.unwrap();
     // The provider shows its confirmation page (not an error about the hint or the URI).
     let page = browser.get(&body.redirect_to).await;
     assert_eq!(page.status(), StatusCode::OK);
@@ -128,7 +123,7 @@ async fn a_same_origin_logout_link_redirects_to_the_provider() {
 async fn logout_while_signed_out_goes_back_to_the_app() {
     let app = spawn_app().await;
     let browser = Browser::new();
-    let response = browser.api_post(&app.url("/api/auth/logout")).await;
+    let response = app.logout(&browser).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: shared::LogoutResponse = response.json().await.unwrap();
     assert_eq!(body.redirect_to, app.url("/"));
@@ -141,7 +136,7 @@ async fn logout_only_ends_its_own_session() {
     let phone = Browser::new();
     app.login_as(&laptop, "alice").await;
     app.login_as(&phone, "alice").await;
-    laptop.api_post(&app.url("/api/auth/logout")).await;
+    app.logout(&laptop).await;
     assert_eq!(app.me(&laptop).await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.me(&phone).await.status(), StatusCode::OK);
 }
@@ -171,13 +166,7 @@ async fn logout_revokes_the_refresh_token_at_the_provider() {
         .expect("the provider issued a refresh token (offline_access)")
         .to_owned();
 
-    assert_eq!(
-        browser
-            .api_post(&app.url("/api/auth/logout"))
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.logout(&browser).await.status(), StatusCode::OK);
 
     // The provider no longer honours it.
     let discovery: serde_json::Value =

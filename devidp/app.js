@@ -1,15 +1,22 @@
-// HTTP front of the dev identity provider: its own routes (sign-in interaction, avatars,
-// stylesheet, health) in front of oidc-provider's request handler.
+// HTTP front of the dev identity provider: its own routes (sign-in and sign-up
+// interaction, avatars, stylesheet, health, the test-only admin API) in front of
+// oidc-provider's request handler.
 
 import { errors } from 'oidc-provider';
 
-import { USERS, findUserByUsername, pictureUrl, verifyCredentials } from './users.js';
+import { handleAdminRequest, isAdminPath } from './admin.js';
 import {
-  PAGE_CSP, STYLESHEET, STYLESHEET_PATH, SVG_CSP, avatarSvg, loginPage, messagePage,
+  SEED_USERS, SignupError, findUserByUsername, pictureUrl, registerUser, verifyCredentials,
+} from './users.js';
+import {
+  PAGE_CSP, STYLESHEET, STYLESHEET_PATH, SVG_CSP, avatarSvg, loginPage, messagePage, signupPage,
 } from './views.js';
 
 const MAX_FORM_BYTES = 16 * 1024;
+/** Characters of `login_hint` used to prefill a form. */
+export const LOGIN_HINT_MAX = 64;
 export const INVALID_CREDENTIALS = 'Invalid username or password';
+export const CANCELLED_DESCRIPTION = 'The user cancelled the sign-in';
 
 class HttpError extends Error {
   constructor(status, title, message) {
@@ -72,17 +79,53 @@ export function withOfflineAccessConsent(requestUrl) {
   return `${url.pathname}${url.search}`;
 }
 
+/** The authorization request's `login_hint`, bounded to LOGIN_HINT_MAX characters. */
+export function loginHint(params) {
+  const hint = params?.login_hint;
+  return typeof hint === 'string' ? [...hint.trim()].slice(0, LOGIN_HINT_MAX).join('') : '';
+}
+
+/** Whether the authorization request asked for the sign-up form (Auth0's screen_hint). */
+export function wantsSignup(params) {
+  return params?.screen_hint === 'signup';
+}
+
 /**
  * @param {object} options
  * @param {import('oidc-provider').default} options.provider
  * @param {string} options.issuer
  * @param {(message: string) => void} options.log
+ * @param {boolean} [options.enableAdminApi] serve the test-only admin API (admin.js)
  */
-export function createRequestHandler({ provider, issuer, log }) {
+export function createRequestHandler({
+  provider, issuer, log, enableAdminApi = false,
+}) {
   const providerCallback = provider.callback();
   const authorizationPath = provider.pathFor('authorization');
   const issuerHost = new URL(issuer).host;
-  const hintUsers = USERS.map((user) => ({ ...user, picture: pictureUrl(issuer, user) }));
+
+  // The seed users listed on the sign-in page, with their current roles.
+  function hintUsers() {
+    return SEED_USERS.map((seed) => {
+      const user = findUserByUsername(seed.username) ?? seed;
+      return {
+        username: seed.username,
+        password: seed.password,
+        name: user.name,
+        roles: user.roles,
+        picture: pictureUrl(issuer, user),
+      };
+    });
+  }
+
+  function interactionUrls(interaction) {
+    const base = `/interaction/${encodeURIComponent(interaction.uid)}`;
+    return {
+      login: `${base}/login`,
+      signup: `${base}/signup`,
+      abort: `${base}/abort`,
+    };
+  }
 
   async function interactionFor(req, res, uid) {
     let interaction;
@@ -104,22 +147,48 @@ export function createRequestHandler({ provider, issuer, log }) {
 
   async function renderLogin(res, interaction, { status = 200, username, error } = {}) {
     const client = await provider.Client.find(interaction.params.client_id);
-    const base = `/interaction/${encodeURIComponent(interaction.uid)}`;
+    const urls = interactionUrls(interaction);
     sendPage(res, status, loginPage({
-      action: `${base}/login`,
-      abortAction: `${base}/abort`,
+      action: urls.login,
+      abortAction: urls.abort,
+      signupHref: urls.signup,
       clientName: client?.clientName,
-      username: username ?? interaction.params.login_hint ?? '',
+      username: username ?? loginHint(interaction.params),
       error,
-      users: hintUsers,
+      users: hintUsers(),
     }));
   }
 
-  async function showInteraction(req, res, uid) {
+  async function renderSignup(res, interaction, { status = 200, values, errors: fieldErrors } = {}) {
+    const client = await provider.Client.find(interaction.params.client_id);
+    const urls = interactionUrls(interaction);
+    let prefill = values;
+    if (!prefill) {
+      // As on Auth0's sign-up screen, login_hint prefills the email (or the username).
+      const hint = loginHint(interaction.params);
+      prefill = hint.includes('@') ? { email: hint } : { username: hint };
+    }
+    sendPage(res, status, signupPage({
+      action: urls.signup,
+      abortAction: urls.abort,
+      signinHref: urls.login,
+      clientName: client?.clientName,
+      values: prefill,
+      errors: fieldErrors,
+    }));
+  }
+
+  /**
+   * Shows the interaction's page. `screen` is "login" or "signup" when the user chose a
+   * form (the links between the two); otherwise `screen_hint=signup` picks sign-up.
+   */
+  async function showInteraction(req, res, uid, screen) {
     const interaction = await interactionFor(req, res, uid);
     switch (interaction.prompt.name) {
-      case 'login':
-        return renderLogin(res, interaction);
+      case 'login': {
+        const signup = screen ? screen === 'signup' : wantsSignup(interaction.params);
+        return signup ? renderSignup(res, interaction) : renderLogin(res, interaction);
+      }
       case 'consent':
         // First-party client: consent is implied. The grant itself is assembled by the
         // provider's loadExistingGrant when the authorization resumes.
@@ -142,17 +211,50 @@ export function createRequestHandler({ provider, issuer, log }) {
       return renderLogin(res, interaction, { username, error: INVALID_CREDENTIALS });
     }
     log(`login: ${user.username} (${user.sub})`);
+    return finishLogin(req, res, user);
+  }
+
+  function finishLogin(req, res, user) {
     return provider.interactionFinished(req, res, {
       login: { accountId: user.sub, amr: ['pwd'] },
       consent: {},
     }, { mergeWithLastSubmission: false });
   }
 
+  async function submitSignup(req, res, uid) {
+    const interaction = await interactionFor(req, res, uid);
+    if (interaction.prompt.name !== 'login') {
+      throw new HttpError(400, 'Unsupported request', 'This sign-in request does not expect a sign-up.');
+    }
+    const form = await readForm(req);
+    const input = {
+      username: form.get('username') ?? '',
+      name: form.get('name') ?? '',
+      email: form.get('email') ?? '',
+      password: form.get('password') ?? '',
+    };
+    let user;
+    try {
+      user = registerUser(input);
+    } catch (err) {
+      if (!(err instanceof SignupError)) throw err;
+      log(`sign-up refused for username ${JSON.stringify(input.username.slice(0, 64))}: ${Object.keys(err.errors).join(', ')}`);
+      // Re-render with what was typed (bounded; the password is never echoed).
+      const bounded = (value) => [...value].slice(0, 256).join('');
+      return renderSignup(res, interaction, {
+        values: { username: bounded(input.username), name: bounded(input.name), email: bounded(input.email) },
+        errors: err.errors,
+      });
+    }
+    log(`sign-up: ${user.username} (${user.sub})`);
+    return finishLogin(req, res, user);
+  }
+
   async function abortInteraction(req, res, uid) {
     await interactionFor(req, res, uid);
     return provider.interactionFinished(req, res, {
       error: 'access_denied',
-      error_description: 'End-User aborted interaction',
+      error_description: CANCELLED_DESCRIPTION,
     }, { mergeWithLastSubmission: false });
   }
 
@@ -176,7 +278,7 @@ export function createRequestHandler({ provider, issuer, log }) {
       details: {
         Issuer: issuer,
         Discovery: new URL('/.well-known/openid-configuration', issuer).href,
-        'Dev users': USERS.map((u) => `${u.username} / ${u.password}`).join(', '),
+        'Dev users': SEED_USERS.map((u) => `${u.username} / ${u.password}`).join(', '),
       },
     }));
   }
@@ -206,12 +308,16 @@ export function createRequestHandler({ provider, issuer, log }) {
     if (method === 'GET' && pathname === '/') {
       return serveHome(res);
     }
-    if ((match = /^\/interaction\/([\w-]+)(?:\/(login|abort))?$/.exec(pathname))) {
+    if ((match = /^\/interaction\/([\w-]+)(?:\/(login|signup|abort))?$/.exec(pathname))) {
       const [, uid, action] = match;
-      if (!action && method === 'GET') return showInteraction(req, res, uid);
+      if (method === 'GET' && action !== 'abort') return showInteraction(req, res, uid, action);
       if (action === 'login' && method === 'POST') return submitLogin(req, res, uid);
+      if (action === 'signup' && method === 'POST') return submitSignup(req, res, uid);
       if (action === 'abort' && method === 'POST') return abortInteraction(req, res, uid);
       throw new HttpError(405, 'Method not allowed', 'This address does not accept that request method.');
+    }
+    if (isAdminPath(pathname)) {
+      return handleAdminRequest(req, res, { enabled: enableAdminApi, pathname, log });
     }
 
     if (method === 'GET' && pathname === authorizationPath) {

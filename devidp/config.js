@@ -122,5 +122,9 @@ export function loadConfig(env = process.env) {
     apiAudience,
     exitOnStdinClose: parseFlag(env, 'DEVIDP_EXIT_ON_STDIN_CLOSE'),
     allowLoopbackBackchannel: parseFlag(env, 'DEVIDP_ALLOW_LOOPBACK_BACKCHANNEL'),
+    // DEVIDP_ENABLE_ADMIN_API=1 turns on the test-only admin API (admin.js:
+    // PUT /dev-admin/users/:username changes a user's roles and permissions, without any
+    // authentication). Off by default; for automated tests only.
+    enableAdminApi: parseFlag(env, 'DEVIDP_ENABLE_ADMIN_API'),
   };
 }

@@ -4,14 +4,20 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 
 import Provider, { errors } from 'oidc-provider';
 
-import {
-  ALL_PERMISSIONS, findUserBySub, userClaims,
-} from './users.js';
+import { allPermissions, findUserBySub, userClaims } from './users.js';
 import {
   PAGE_CSP, logoutPage, messagePage, signedOutPage,
 } from './views.js';
 
 const OIDC_SCOPES = Object.freeze(['openid', 'offline_access', 'profile', 'email']);
+
+/**
+ * Authorization request parameters oidc-provider accepts besides the standard ones
+ * (which include login_hint, ui_locales, max_age and acr_values). Auth0's `audience`
+ * names the API (see defaultResource); `screen_hint=signup` opens the sign-up form
+ * (app.js); `organization`, `invitation` and `connection` are accepted and ignored.
+ */
+export const EXTRA_PARAMS = Object.freeze(['audience', 'screen_hint', 'organization', 'invitation', 'connection']);
 
 export const TTL = Object.freeze({
   AccessToken: 600,
@@ -86,15 +92,27 @@ async function loadExistingGrant(ctx) {
 export function createProvider({ issuer, config, log }) {
   const { client, apiAudience } = config;
 
-  const apiResourceServer = apiAudience && Object.freeze({
-    audience: apiAudience,
-    // The API's own scopes are its permission names (an Auth0 API's "permissions"); the
-    // OpenID scopes appear in its tokens' scope as they do in Auth0's.
-    scope: [...OIDC_SCOPES, ...ALL_PERMISSIONS].join(' '),
-    accessTokenFormat: 'jwt',
-    accessTokenTTL: TTL.AccessToken,
-    jwt: { sign: { alg: 'RS256' } },
-  });
+  /**
+   * The API resource. Its scopes are the OpenID scopes (which appear in its tokens' scope
+   * as they do in Auth0's) and its permission names (an Auth0 API's "permissions"). At the
+   * token endpoint, where the user is known, only the permissions the user holds *now*
+   * count, so a token issued after the user lost a permission (admin API) no longer lists
+   * it in `scope`, even though the grant made at sign-in still does. Elsewhere every
+   * permission any user holds counts (loadExistingGrant then checks the user's own).
+   */
+  function apiResourceServer(ctx) {
+    const account = ctx.oidc?.route === 'token' ? ctx.oidc.account : undefined;
+    const permissions = account
+      ? (findUserBySub(account.accountId)?.permissions ?? [])
+      : allPermissions();
+    return {
+      audience: apiAudience,
+      scope: [...new Set([...OIDC_SCOPES, ...permissions])].join(' '),
+      accessTokenFormat: 'jwt',
+      accessTokenTTL: TTL.AccessToken,
+      jwt: { sign: { alg: 'RS256' } },
+    };
+  }
 
   const configuration = {
     clients: [{
@@ -131,8 +149,7 @@ export function createProvider({ issuer, config, log }) {
     },
     // Put the scope-derived claims (name, email, picture, roles...) in the ID token too.
     conformIdTokenClaims: false,
-    // Auth0's way of asking for an API access token; mapped to a resource indicator.
-    extraParams: ['audience'],
+    extraParams: [...EXTRA_PARAMS],
 
     features: {
       devInteractions: { enabled: false },
@@ -166,9 +183,9 @@ export function createProvider({ issuer, config, log }) {
         async useGrantedResource() {
           return true;
         },
-        async getResourceServerInfo(_ctx, resourceIndicator) {
-          if (apiResourceServer && resourceIndicator === apiAudience) {
-            return apiResourceServer;
+        async getResourceServerInfo(ctx, resourceIndicator) {
+          if (apiAudience && resourceIndicator === apiAudience) {
+            return apiResourceServer(ctx);
           }
           throw new errors.InvalidTarget(apiAudience
             ? `unknown audience/resource; this provider only knows ${apiAudience}`
@@ -177,6 +194,8 @@ export function createProvider({ issuer, config, log }) {
       },
     },
 
+    // Claims are read from the user's current record whenever a token or a userinfo
+    // response is produced (roles changed by the admin API show in the next ID token).
     async findAccount(_ctx, sub) {
       const user = findUserBySub(sub);
       if (!user) return undefined;
@@ -188,7 +207,8 @@ export function createProvider({ issuer, config, log }) {
       };
     },
 
-    // The user's permissions in access tokens for the API (Auth0 RBAC style).
+    // The user's permissions in access tokens for the API (Auth0 RBAC style), read from
+    // the user's record when the token is issued (a refresh picks up admin API changes).
     async extraTokenClaims(_ctx, token) {
       if (token.kind !== 'AccessToken' || !apiAudience) return undefined;
       if (token.resourceServer?.audience !== apiAudience) return undefined;

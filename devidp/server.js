@@ -97,12 +97,17 @@ async function main() {
   } catch (err) {
     fail(`invalid client configuration: ${err.error_description ?? err.message}`, 2);
   }
-  handler = createRequestHandler({ provider, issuer, log });
+  handler = createRequestHandler({
+    provider, issuer, log, enableAdminApi: config.enableAdminApi,
+  });
 
   installShutdown(server, config);
   log(`listening on http://${config.host}:${port}, issuer ${issuer}, client ${config.client.clientId}`);
   if (config.allowLoopbackBackchannel) {
     log('back-channel logout may reach loopback/private addresses (DEVIDP_ALLOW_LOOPBACK_BACKCHANNEL=1)');
+  }
+  if (config.enableAdminApi) {
+    log('test-only admin API enabled at /dev-admin/ (DEVIDP_ENABLE_ADMIN_API=1): anyone reaching this port can change users\' roles and permissions');
   }
   process.stdout.write(`DEVIDP_READY ${JSON.stringify({ issuer, port })}\n`);
 }

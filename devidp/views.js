@@ -79,7 +79,7 @@ main.card {
 h1 { font-size: 22px; line-height: 1.3; margin: 0 0 6px; }
 p.lead { margin: 0 0 20px; color: var(--muted); }
 label { display: block; font-weight: 600; font-size: 14px; margin: 14px 0 6px; }
-input[type=text], input[type=password] {
+input[type=text], input[type=email], input[type=password] {
   width: 100%;
   padding: 10px 12px;
   font: inherit;
@@ -89,6 +89,12 @@ input[type=text], input[type=password] {
   background: #fff;
 }
 input:focus { outline: 2px solid var(--accent); outline-offset: 1px; border-color: var(--accent); }
+input[aria-invalid=true] { border-color: var(--danger-text); }
+.field-hint { margin: 4px 0 0; color: var(--muted); font-size: 13px; }
+a { color: var(--accent); }
+a:hover, a:focus-visible { color: var(--accent-hover); }
+p.switch { margin: 16px 0 0; text-align: center; font-size: 14px; }
+.alert ul { margin: 0; padding-left: 18px; }
 button {
   font: inherit;
   font-weight: 600;
@@ -146,17 +152,31 @@ ${body}
 `;
 }
 
+function leadFor(clientName) {
+  return `<p class="lead">${clientName ? `to continue to <strong>${escapeHtml(clientName)}</strong>` : 'to continue'}</p>`;
+}
+
+/** The "Cancel" button: a separate form that ends the interaction with access_denied. */
+function cancelForm(abortAction) {
+  return `<form method="post" action="${escapeHtml(abortAction)}">
+<button type="submit" id="cancel" class="secondary">Cancel</button>
+</form>`;
+}
+
 /**
  * The sign-in form of an interaction.
  * @param {object} opts
  * @param {string} opts.action          URL the form posts to
  * @param {string} opts.abortAction     URL of the "Cancel" form
+ * @param {string} opts.signupHref      URL of the sign-up form of the same interaction
  * @param {string} [opts.clientName]    display name of the relying party
  * @param {string} [opts.username]      value to prefill (escaped)
  * @param {string} [opts.error]         message shown above the form (escaped)
  * @param {Array<{username: string, password: string, name: string, roles: readonly string[], picture: string}>} opts.users
  */
-export function loginPage({ action, abortAction, clientName, username = '', error, users }) {
+export function loginPage({
+  action, abortAction, signupHref, clientName, username = '', error, users,
+}) {
   const focusPassword = username !== '';
   const userItems = users.map((user) => `<li>
 <img src="${escapeHtml(user.picture)}" alt="" width="28" height="28">
@@ -167,7 +187,7 @@ export function loginPage({ action, abortAction, clientName, username = '', erro
   return layout({
     title: 'Sign in',
     body: `<h1>Sign in to Dev Identity Provider</h1>
-<p class="lead">${clientName ? `to continue to <strong>${escapeHtml(clientName)}</strong>` : 'to continue'}</p>
+${leadFor(clientName)}
 ${error ? `<div class="alert" role="alert" id="error">${escapeHtml(error)}</div>` : ''}
 <form method="post" action="${escapeHtml(action)}" autocomplete="off" novalidate>
 <label for="username">Username</label>
@@ -176,15 +196,89 @@ ${error ? `<div class="alert" role="alert" id="error">${escapeHtml(error)}</div>
 <input type="password" id="password" name="password" required${focusPassword ? ' autofocus' : ''}>
 <button type="submit" id="sign-in" class="primary">Sign in</button>
 </form>
-<form method="post" action="${escapeHtml(abortAction)}">
-<button type="submit" id="cancel" class="secondary">Cancel</button>
-</form>
+${cancelForm(abortAction)}
+<p class="switch">New here? <a href="${escapeHtml(signupHref)}" id="create-account">Create an account</a></p>
 <section class="hint" aria-labelledby="dev-users">
 <h2 id="dev-users">Dev users (username / password)</h2>
 <ul class="users">
 ${userItems}
 </ul>
 </section>`,
+  });
+}
+
+const SIGNUP_FIELDS = Object.freeze([
+  {
+    field: 'username',
+    id: 'signup-username',
+    label: 'Username',
+    type: 'text',
+    autocomplete: 'username',
+    extra: ' autocapitalize="none" autocorrect="off" spellcheck="false" minlength="3" maxlength="32"',
+    hint: '3 to 32 characters: lowercase letters, digits, _ or -.',
+  },
+  {
+    field: 'name', id: 'signup-name', label: 'Name', type: 'text', autocomplete: 'name', extra: ' maxlength="64"',
+  },
+  {
+    field: 'email', id: 'signup-email', label: 'Email', type: 'email', autocomplete: 'email', extra: ' maxlength="254" spellcheck="false"',
+  },
+  {
+    field: 'password',
+    id: 'signup-password',
+    label: 'Password',
+    type: 'password',
+    autocomplete: 'new-password',
+    extra: ' minlength="8"',
+    hint: 'At least 8 characters.',
+  },
+]);
+
+/**
+ * The sign-up form of an interaction (`screen_hint=signup`, or "Create an account").
+ * @param {object} opts
+ * @param {string} opts.action          URL the form posts to
+ * @param {string} opts.abortAction     URL of the "Cancel" form
+ * @param {string} opts.signinHref      URL of the sign-in form of the same interaction
+ * @param {string} [opts.clientName]    display name of the relying party
+ * @param {{username?: string, name?: string, email?: string}} [opts.values] values to
+ *   prefill (escaped); a password is never echoed
+ * @param {Record<string, string>} [opts.errors] messages by field (escaped); `form` for
+ *   errors not tied to a field
+ */
+export function signupPage({
+  action, abortAction, signinHref, clientName, values = {}, errors = {},
+}) {
+  const messages = Object.values(errors);
+  const firstInvalid = SIGNUP_FIELDS.find(({ field }) => errors[field]);
+  const focus = firstInvalid?.field ?? SIGNUP_FIELDS.find(({ field }) => !values[field])?.field ?? 'username';
+  const inputs = SIGNUP_FIELDS.map(({
+    field, id, label, type, autocomplete, extra, hint,
+  }) => {
+    // An invalid field points at the error summary (the alert) as well as its hint.
+    const described = [hint && `${id}-hint`, errors[field] && 'error'].filter(Boolean).join(' ');
+    const value = field === 'password' ? '' : ` value="${escapeHtml(values[field] ?? '')}"`;
+    return `<label for="${id}">${escapeHtml(label)}</label>
+<input type="${type}" id="${id}" name="${field}"${value} autocomplete="${autocomplete}"${extra} required${described ? ` aria-describedby="${described}"` : ''}${errors[field] ? ' aria-invalid="true"' : ''}${focus === field ? ' autofocus' : ''}>
+${hint ? `<p class="field-hint" id="${id}-hint">${escapeHtml(hint)}</p>\n` : ''}`;
+  }).join('');
+  let alert = '';
+  if (messages.length === 1) {
+    alert = `<div class="alert" role="alert" id="error">${escapeHtml(messages[0])}</div>`;
+  } else if (messages.length > 1) {
+    alert = `<div class="alert" role="alert" id="error"><ul>${messages.map((m) => `<li>${escapeHtml(m)}</li>`).join('')}</ul></div>`;
+  }
+
+  return layout({
+    title: 'Create your account',
+    body: `<h1>Create your account</h1>
+${leadFor(clientName)}
+${alert}
+<form method="post" action="${escapeHtml(action)}" novalidate>
+${inputs}<button type="submit" id="sign-up" class="primary">Sign up</button>
+</form>
+${cancelForm(abortAction)}
+<p class="switch">Already have an account? <a href="${escapeHtml(signinHref)}" id="back-to-sign-in">Sign in</a></p>`,
   });
 }
 

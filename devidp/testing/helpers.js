@@ -176,6 +176,48 @@ export function formAction(html, suffix) {
   return action;
 }
 
+/** The text of the page's <title>, <h1>, and the attributes of the input with `id`. */
+export function pageTitle(html) {
+  return /<title>([^<]*)<\/title>/.exec(html)?.[1];
+}
+
+export function pageHeading(html) {
+  return /<h1>([^<]*)<\/h1>/.exec(html)?.[1];
+}
+
+/** The opening tag of the element with the given id (undefined if absent). */
+export function elementById(html, id) {
+  return new RegExp(`<[a-z]+\\b[^>]*\\sid="${id}"[^>]*>`).exec(html)?.[0];
+}
+
+/** The (still HTML-escaped) value of an attribute of a tag, or undefined. */
+export function attribute(tag, name) {
+  return new RegExp(`\\s${name}="([^"]*)"`).exec(tag ?? '')?.[1];
+}
+
+/** The href of the link with the given id. */
+export function linkHref(html, id) {
+  const href = attribute(elementById(html, id), 'href');
+  if (href === undefined) throw new Error(`no link #${id} in:\n${html}`);
+  return href.replaceAll('&amp;', '&');
+}
+
+/** Calls the test-only admin API (DEVIDP_ENABLE_ADMIN_API=1). */
+export async function adminRequest(issuer, method, username, body, { contentType = 'application/json', raw } = {}) {
+  const init = { method, headers: {} };
+  if (body !== undefined || raw !== undefined) {
+    init.body = raw ?? JSON.stringify(body);
+    init.headers['content-type'] = contentType;
+  }
+  const response = await fetch(new URL(`/dev-admin/users/${encodeURIComponent(username)}`, issuer), init);
+  const text = await response.text();
+  return {
+    status: response.status,
+    type: response.headers.get('content-type'),
+    body: text ? JSON.parse(text) : undefined,
+  };
+}
+
 /** Receives back-channel logout POSTs the way the BFF would (answers 200). */
 export async function startBackchannelReceiver() {
   const calls = [];
@@ -233,6 +275,39 @@ export class RelyingParty {
     assert.equal(response?.status, 200, 'sign-in page expected');
     assert.match(url, /\/interaction\/[\w-]+$/);
     return { url, html: await response.text() };
+  }
+
+  /** Follows an authorization request to the sign-up page (screen_hint=signup). */
+  async openSignupPage(browser, start) {
+    const page = await this.openLoginPage(browser, start);
+    assert.equal(pageHeading(page.html), 'Create your account', 'sign-up page expected');
+    return page;
+  }
+
+  /** Opens a page of the interaction by a link (href) on `page`. */
+  async openLink(browser, page, linkId) {
+    const url = new URL(linkHref(page.html, linkId), page.url).href;
+    const response = await browser.request(url);
+    assert.equal(response.status, 200, `GET ${url}`);
+    return { url, html: await response.text() };
+  }
+
+  /** Submits the sign-up form of `page` ({username, name, email, password}). */
+  async submitSignup(browser, page, fields) {
+    const action = new URL(formAction(page.html, '/signup'), page.url).href;
+    const response = await browser.request(action, { method: 'POST', form: fields });
+    return { response, action };
+  }
+
+  /** Signs up through screen_hint=signup; returns the authorization request and `callback`. */
+  async signUp(browser, { fields, ...params }) {
+    const start = await this.startAuthorization(browser, { screen_hint: 'signup', ...params });
+    const page = await this.openSignupPage(browser, start);
+    const { response, action } = await this.submitSignup(browser, page, fields);
+    assert.equal(response.status, 303, `sign-up should redirect, got ${response.status}`);
+    const { redirectedTo } = await browser.follow(response, action, this.redirectUri);
+    assert.ok(redirectedTo, 'expected a redirect to the redirect_uri');
+    return { ...start, callback: redirectedTo };
   }
 
   async submitLogin(browser, page, username, password) {

@@ -6,6 +6,7 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
+use crate::session::CacheSettings;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -171,6 +172,9 @@ pub struct Config {
     /// Downstream APIs reachable through `/api/proxy/{name}/…` (`API_PROXY_UPSTREAMS`:
     /// `name=https://api.example.com/base,other=…`).
     pub upstreams: Vec<Upstream>,
+    /// The in-process session cache (`SESSION_CACHE`, `SESSION_CACHE_MAX_ENTRIES`,
+    /// `SESSION_CACHE_MAX_MB`); `None` when off.
+    pub session_cache: Option<CacheSettings>,
 }
 
 /// One allow-listed downstream API.
@@ -324,6 +328,7 @@ impl Config {
         }
         let refresh_buffer = duration("TOKEN_REFRESH_BUFFER", Duration::from_secs(60))?;
         let upstreams = parse_upstreams(get("API_PROXY_UPSTREAMS").as_deref())?;
+        let session_cache = parse_session_cache(&get)?;
 
         Ok(Self {
             secrets,
@@ -347,12 +352,49 @@ impl Config {
             refresh_tokens,
             refresh_buffer,
             upstreams,
+            session_cache,
         })
     }
 
     pub fn secret_strings(&self) -> impl Iterator<Item = &str> {
         self.secrets.iter().map(|s| s.expose_secret())
     }
+}
+
+fn parse_session_cache(
+    get: &impl Fn(&'static str) -> Option<String>,
+) -> Result<Option<CacheSettings>, ConfigError> {
+    match get("SESSION_CACHE").as_deref().map(str::trim) {
+        None | Some("on" | "true" | "1") => {}
+        Some("off" | "false" | "0") => return Ok(None),
+        Some(_) => return Err(invalid("SESSION_CACHE", "expected on or off")),
+    }
+    let defaults = CacheSettings::default();
+    let number = |name: &'static str, default: u64, max: u64| -> Result<u64, ConfigError> {
+        match get(name) {
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| invalid(name, format!("expected a number from 1 to {max}"))),
+            None => Ok(default),
+        }
+    };
+    Ok(Some(CacheSettings {
+        max_entries: number(
+            "SESSION_CACHE_MAX_ENTRIES",
+            defaults.max_entries,
+            10_000_000,
+        )?,
+        max_bytes: number(
+            "SESSION_CACHE_MAX_MB",
+            defaults.max_bytes / (1024 * 1024),
+            64 * 1024,
+        )? * 1024
+            * 1024,
+        ..defaults
+    }))
 }
 
 fn parse_secrets(raw: &str) -> Result<Vec<SecretString>, ConfigError> {

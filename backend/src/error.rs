@@ -2,8 +2,6 @@
 //!
 //! Bodies are `shared::ErrorBody`. 5xx bodies are opaque; the log carries the cause chain.
 
-use std::cell::Cell;
-
 use actix_web::{
     body::{BoxBody, EitherBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
@@ -11,7 +9,7 @@ use actix_web::{
     middleware::Next,
     HttpResponse, ResponseError,
 };
-use shared::{error_code, ErrorBody};
+use shared::{ErrorBody, ErrorCode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -24,6 +22,10 @@ pub enum ApiError {
     CsrfRejected(&'static str),
     #[error("login transaction rejected: {0}")]
     LoginTransaction(&'static str),
+    #[error("the login took too long")]
+    LoginExpired,
+    #[error("the person cancelled or refused the sign-in: {0}")]
+    AccessDenied(String),
     #[error("the provider refused the login: {0}")]
     LoginDenied(String),
     #[error("malformed callback: {0}")]
@@ -38,8 +40,11 @@ pub enum ApiError {
     ProviderMisconfigured(String),
     #[error("identity provider timed out")]
     ProviderTimeout,
-    #[error("session store unavailable: {0}")]
-    StoreUnavailable(#[source] sqlx::Error),
+    /// The session store could not say whether the caller is signed in.
+    #[error("session store unavailable")]
+    StoreUnavailable,
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
     #[error("bad request: {0}")]
     BadRequest(&'static str),
     #[error("method not allowed")]
@@ -50,34 +55,29 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(err: sqlx::Error) -> Self {
-        mark_store_failure();
-        ApiError::StoreUnavailable(err)
-    }
-}
-
 impl ApiError {
     /// The stable code the SPA switches on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Unauthenticated => error_code::UNAUTHENTICATED,
-            ApiError::Forbidden(_) => error_code::FORBIDDEN,
-            ApiError::CsrfRejected(_) => error_code::CSRF_REJECTED,
-            ApiError::LoginTransaction(_) => error_code::LOGIN_TRANSACTION_INVALID,
-            ApiError::LoginDenied(_) => error_code::LOGIN_DENIED,
-            ApiError::BadCallback(_) => error_code::BAD_CALLBACK,
-            ApiError::InvalidIdToken(_) => error_code::INVALID_ID_TOKEN,
-            ApiError::InvalidLogoutToken(_) => error_code::INVALID_LOGOUT_TOKEN,
+            ApiError::Unauthenticated => ErrorCode::Unauthenticated,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::CsrfRejected(_) => ErrorCode::CsrfRejected,
+            ApiError::LoginTransaction(_) => ErrorCode::LoginTransactionInvalid,
+            ApiError::LoginExpired => ErrorCode::LoginExpired,
+            ApiError::AccessDenied(_) => ErrorCode::AccessDenied,
+            ApiError::LoginDenied(_) => ErrorCode::LoginDenied,
+            ApiError::BadCallback(_) => ErrorCode::BadCallback,
+            ApiError::InvalidIdToken(_) => ErrorCode::InvalidIdToken,
+            ApiError::InvalidLogoutToken(_) => ErrorCode::InvalidLogoutToken,
             ApiError::ProviderUnavailable(_) | ApiError::ProviderTimeout => {
-                error_code::PROVIDER_UNAVAILABLE
+                ErrorCode::ProviderUnavailable
             }
-            ApiError::ProviderMisconfigured(_) => error_code::PROVIDER_MISCONFIGURED,
-            ApiError::StoreUnavailable(_) => error_code::STORE_UNAVAILABLE,
-            ApiError::BadRequest(_) => error_code::BAD_REQUEST,
-            ApiError::MethodNotAllowed => error_code::METHOD_NOT_ALLOWED,
-            ApiError::NotFound => error_code::NOT_FOUND,
-            ApiError::Internal(_) => error_code::INTERNAL,
+            ApiError::ProviderMisconfigured(_) => ErrorCode::ProviderMisconfigured,
+            ApiError::StoreUnavailable | ApiError::Database(_) => ErrorCode::StoreUnavailable,
+            ApiError::BadRequest(_) => ErrorCode::BadRequest,
+            ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            ApiError::NotFound => ErrorCode::NotFound,
+            ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -90,6 +90,8 @@ impl ApiError {
             ApiError::LoginTransaction(_) => {
                 "The login could not be completed (it expired, was already used or was started in another browser). Please try again."
             }
+            ApiError::LoginExpired => "The login took too long. Please start it again.",
+            ApiError::AccessDenied(_) => "The sign-in was cancelled or not allowed.",
             ApiError::LoginDenied(_) => "The identity provider did not complete the login.",
             ApiError::BadCallback(_) => "The login response was malformed.",
             ApiError::InvalidIdToken(_) => "The identity provider's answer failed verification.",
@@ -101,7 +103,7 @@ impl ApiError {
             ApiError::ProviderMisconfigured(_) => {
                 "The identity provider's configuration is not acceptable. Please contact the operator."
             }
-            ApiError::StoreUnavailable(_) => {
+            ApiError::StoreUnavailable | ApiError::Database(_) => {
                 "The session store is unavailable. Please try again shortly."
             }
             ApiError::BadRequest(_) => "The request is malformed.",
@@ -123,6 +125,8 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::CsrfRejected(_) => StatusCode::FORBIDDEN,
             ApiError::LoginTransaction(_)
+            | ApiError::LoginExpired
+            | ApiError::AccessDenied(_)
             | ApiError::LoginDenied(_)
             | ApiError::BadCallback(_)
             | ApiError::InvalidIdToken(_)
@@ -131,7 +135,7 @@ impl ResponseError for ApiError {
             ApiError::ProviderUnavailable(_) => StatusCode::BAD_GATEWAY,
             ApiError::ProviderTimeout => StatusCode::GATEWAY_TIMEOUT,
             ApiError::ProviderMisconfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::StoreUnavailable | ApiError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -141,9 +145,9 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse<BoxBody> {
         let status = self.status_code();
         if status.is_server_error() {
-            tracing::error!(error.code = self.code(), error.cause = ?error_chain(self), "request failed");
+            tracing::error!(error.code = self.code().as_str(), error.cause = ?error_chain(self), "request failed");
         } else {
-            tracing::info!(error.code = self.code(), error.detail = %self, "request refused");
+            tracing::info!(error.code = self.code().as_str(), error.detail = %self, "request refused");
         }
         json_error(status, self.body())
     }
@@ -167,39 +171,24 @@ pub fn json_error(status: StatusCode, body: ErrorBody) -> HttpResponse {
         .json(body)
 }
 
-tokio::task_local! {
-    static STORE_FAILED: Cell<bool>;
-}
-
-/// Records, for the request being served, that the session store failed. actix-session turns a
-/// store failure into an opaque 500 before our handlers run; [`json_errors`] reads this mark to
-/// answer 503 `store_unavailable` instead.
-pub fn mark_store_failure() {
-    let _ = STORE_FAILED.try_with(|failed| failed.set(true));
-}
-
 /// Outermost middleware: a request under `/api` never gets an HTML or empty error page. Error
 /// responses without a JSON body (from actix-web's extractors, actix-session, ...) become
-/// `ErrorBody` JSON; a session-store failure becomes 503.
+/// `ErrorBody` JSON.
 pub async fn json_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let is_api = req.path().starts_with("/api/") || req.path() == "/api";
-    let (result, store_failed) = STORE_FAILED
-        .scope(Cell::new(false), async move {
-            let result = next.call(req).await;
-            (result, STORE_FAILED.with(Cell::get))
-        })
-        .await;
-    let res = match result {
+    let res = match next.call(req).await {
         Ok(res) => res,
         Err(err) => {
-            // An error that escaped the services (e.g. from actix-session): render it here.
+            // An error that escaped the services (from actix-session): rendered here as JSON.
+            // The outer middleware adds its headers to it through [`with_error_response`].
             let status = err.as_response_error().status_code();
+            tracing::error!(error = %err, status = status.as_u16(), "request failed in middleware");
             return Err(actix_web::error::InternalError::from_response(
                 err,
-                replacement_response(status, store_failed),
+                replacement_response(status),
             )
             .into());
         }
@@ -210,30 +199,34 @@ pub async fn json_errors(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if (status.is_client_error() || status.is_server_error())
-        && (is_api || store_failed)
-        && !is_json
-    {
+    if (status.is_client_error() || status.is_server_error()) && is_api && !is_json {
         let (req, _old) = res.into_parts();
-        let replacement = replacement_response(status, store_failed);
+        let replacement = replacement_response(status);
         return Ok(ServiceResponse::new(req, replacement).map_into_right_body());
     }
     Ok(res.map_into_left_body())
 }
 
-fn replacement_response(status: StatusCode, store_failed: bool) -> HttpResponse {
-    if store_failed && status.is_server_error() {
-        let err = ApiError::StoreUnavailable(sqlx::Error::PoolTimedOut);
-        return json_error(err.status_code(), err.body());
-    }
+/// An error on its way out of a middleware, with its response changed by `edit` (headers
+/// every response carries, including those of errors raised in middleware).
+pub fn with_error_response(
+    err: actix_web::Error,
+    edit: impl FnOnce(&mut HttpResponse),
+) -> actix_web::Error {
+    let mut response = err.error_response();
+    edit(&mut response);
+    actix_web::error::InternalError::from_response(err, response).into()
+}
+
+fn replacement_response(status: StatusCode) -> HttpResponse {
     let code = match status {
-        StatusCode::UNAUTHORIZED => error_code::UNAUTHENTICATED,
-        StatusCode::FORBIDDEN => error_code::FORBIDDEN,
-        StatusCode::NOT_FOUND => error_code::NOT_FOUND,
-        StatusCode::METHOD_NOT_ALLOWED => error_code::METHOD_NOT_ALLOWED,
-        StatusCode::PAYLOAD_TOO_LARGE => error_code::PAYLOAD_TOO_LARGE,
-        s if s.is_client_error() => error_code::BAD_REQUEST,
-        _ => error_code::INTERNAL,
+        StatusCode::UNAUTHORIZED => ErrorCode::Unauthenticated,
+        StatusCode::FORBIDDEN => ErrorCode::Forbidden,
+        StatusCode::NOT_FOUND => ErrorCode::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+        s if s.is_client_error() => ErrorCode::BadRequest,
+        _ => ErrorCode::Internal,
     };
     let message = if status.is_server_error() {
         "Something went wrong on our side."
@@ -279,8 +272,9 @@ mod tests {
                 "provider_unavailable",
             ),
             (ApiError::ProviderTimeout, 504, "provider_unavailable"),
+            (ApiError::StoreUnavailable, 503, "store_unavailable"),
             (
-                ApiError::StoreUnavailable(sqlx::Error::PoolTimedOut),
+                ApiError::Database(sqlx::Error::PoolTimedOut),
                 503,
                 "store_unavailable",
             ),
@@ -288,7 +282,7 @@ mod tests {
         ];
         for (err, status, code) in cases {
             assert_eq!(err.status_code().as_u16(), status, "{err}");
-            assert_eq!(err.code(), code);
+            assert_eq!(err.code().as_str(), code);
         }
     }
 }

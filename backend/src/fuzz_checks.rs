@@ -22,7 +22,7 @@ use crate::{
     config::BaseUrl,
     crypto::Keyring,
     oidc::{jws, logout_token},
-    session::cookie_guard::SessionCookieKeys,
+    session::SessionCookieConfig,
 };
 
 /// A check: panics when the input breaks a promise.
@@ -120,13 +120,8 @@ pub fn sealed_value(data: &[u8]) {
 
 /// No session cookie value is accepted as signed by a previous key (and re-signed).
 pub fn session_cookie(data: &[u8]) {
-    let keys = SessionCookieKeys {
-        name: "__Host-bff_session",
-        current: keys().session_cookie_key(),
-        previous: keys().previous_session_cookie_keys(),
-        max_age: actix_web::cookie::time::Duration::hours(1),
-    };
-    assert_eq!(keys.resign(&text(data)), None);
+    let cookie = SessionCookieConfig::new(keys(), true, std::time::Duration::from_secs(3600));
+    assert_eq!(cookie.resign(&text(data)), None);
 }
 
 /// No token verifies against a key set whose private key exists nowhere.

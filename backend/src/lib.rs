@@ -21,7 +21,7 @@ pub mod session;
 pub mod spa;
 pub mod startup;
 pub mod state;
+pub mod sweeper;
 pub mod telemetry;
 pub mod text;
-pub mod tokens;
 pub mod users;

@@ -11,8 +11,8 @@ use actix_web::{
 use url::Url;
 
 use crate::{
-    auth::current_user::CurrentUser, config::Upstream, crypto::sha256, error::ApiError,
-    oidc::http::read_capped, session::cookie_guard::SessionCookieKeys, state::AppState, tokens,
+    config::Upstream, error::ApiError, oidc::http::read_capped, session::CurrentSession,
+    state::AppState,
 };
 
 /// Largest request body forwarded, and largest response body returned.
@@ -85,11 +85,10 @@ pub fn target_url(upstreams: &[Upstream], raw_path: &str, query: &str) -> Result
 }
 
 async fn proxy(
-    CurrentUser(auth): CurrentUser,
+    session: CurrentSession,
     req: HttpRequest,
     body: web::Bytes,
     state: web::Data<AppState>,
-    keys: web::Data<SessionCookieKeys>,
 ) -> Result<HttpResponse, ApiError> {
     let url = target_url(
         &state.config.upstreams,
@@ -102,10 +101,24 @@ async fn proxy(
     ) {
         return Err(ApiError::MethodNotAllowed);
     }
-    let key = keys.session_key(&req).ok_or(ApiError::Unauthenticated)?;
-    let tokens = tokens::fresh_tokens(&state, &sha256(key.as_bytes()), &auth)
+    // `CurrentSession` refreshed the access token if it was due.
+    let tokens = state
+        .sessions
+        .tokens(session.id())
         .await?
+        .ok_or(ApiError::Unauthenticated)?
+        .tokens
         .ok_or(ApiError::Unauthenticated)?;
+    if tokens
+        .expires_at
+        .is_some_and(|at| at <= state.clock.now().unix_timestamp())
+    {
+        // Expired, and the refresh failed (provider down): an upstream 401 would read as
+        // "signed out" in the SPA, which is not what happened.
+        return Err(ApiError::ProviderUnavailable(anyhow::anyhow!(
+            "the access token expired and could not be refreshed"
+        )));
+    }
 
     let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes())
         .map_err(|_| ApiError::MethodNotAllowed)?;

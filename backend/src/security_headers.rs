@@ -1,5 +1,6 @@
 //! Security headers on every response; `no-store` on everything under `/api`.
 
+use crate::error::with_error_response;
 use actix_web::{
     body::MessageBody,
     dev::{ServiceRequest, ServiceResponse},
@@ -97,9 +98,17 @@ pub async fn add_security_headers(
         .app_data::<actix_web::web::Data<SecurityHeaders>>()
         .cloned();
     let path = req.path().to_owned();
-    let mut res = next.call(req).await?;
-    if let Some(h) = headers {
-        h.apply(&path, res.headers_mut());
+    match next.call(req).await {
+        Ok(mut res) => {
+            if let Some(h) = headers {
+                h.apply(&path, res.headers_mut());
+            }
+            Ok(res)
+        }
+        Err(err) => Err(with_error_response(err, |res| {
+            if let Some(h) = headers {
+                h.apply(&path, res.headers_mut());
+            }
+        })),
     }
-    Ok(res)
 }

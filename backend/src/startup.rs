@@ -3,12 +3,7 @@
 
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
-use actix_session::{
-    config::{CookieContentSecurity, PersistentSession, TtlExtensionPolicy},
-    SessionMiddleware,
-};
 use actix_web::{
-    cookie::{time::Duration as CookieDuration, SameSite},
     dev::Server,
     middleware::{from_fn, Compress},
     web, App, HttpServer,
@@ -34,43 +29,20 @@ use crate::{
     proxy,
     security_headers::{add_security_headers, SecurityHeaders},
     session::{
-        cookie_guard::{guard_session_cookie, SessionCookieKeys},
-        sweeper, PgSessionStore, Timeouts,
+        cookie::guard_session_cookie, invalidation, PgSessionStore, Refresher, SessionCache,
+        SessionCookieConfig, Sessions, Timeouts,
     },
     spa::Spa,
     state::AppState,
+    sweeper,
     telemetry::{request_id_header, RequestSpan},
 };
-
-/// Name of the session cookie (`__Host-` prefixed when served over https).
-pub fn session_cookie_name(https: bool) -> &'static str {
-    if https {
-        "__Host-bff_session"
-    } else {
-        "bff_session"
-    }
-}
-
-/// The attributes of the session cookie (actix-session is configured to match).
-pub fn session_cookie_template(
-    name: &'static str,
-    value: String,
-    max_age: CookieDuration,
-) -> actix_web::cookie::Cookie<'static> {
-    let https = name.starts_with("__Host-");
-    actix_web::cookie::Cookie::build(name, value)
-        .path("/")
-        .http_only(true)
-        .secure(https)
-        .same_site(SameSite::Strict)
-        .max_age(max_age)
-        .finish()
-}
 
 pub struct Application {
     port: u16,
     server: Server,
-    sweeper: tokio::task::JoinHandle<()>,
+    background: Vec<tokio::task::JoinHandle<()>>,
+    sessions: Sessions,
 }
 
 impl Application {
@@ -111,13 +83,19 @@ impl Application {
         }
 
         let keys = Arc::new(Keyring::from_secrets(config.secret_strings()));
-        let store = PgSessionStore::new(
+        let cache = Arc::new(match config.session_cache {
+            Some(settings) => SessionCache::new(settings),
+            None => SessionCache::disabled(),
+        });
+        let sessions = Sessions::new(
             pool.clone(),
             clock.clone(),
+            keys.clone(),
             Timeouts {
                 idle: config.session_idle_timeout,
                 absolute: config.session_absolute_timeout,
             },
+            cache.clone(),
         );
         let allowed_algs = config
             .id_token_algs
@@ -135,50 +113,44 @@ impl Application {
             issuer_origin.as_deref(),
             https,
         ));
+        let refresher = web::Data::new(Refresher::new(
+            config.clone(),
+            provider.clone(),
+            sessions.clone(),
+            clock.clone(),
+            allowed_algs.clone(),
+        ));
         let state = web::Data::new(AppState {
             config: config.clone(),
             keys: keys.clone(),
             provider,
             pool: pool.clone(),
-            store: store.clone(),
-            clock,
+            sessions: sessions.clone(),
+            clock: clock.clone(),
             txn_cookies: TransactionCookies::new(https),
             allowed_algs,
             // The same settings as for the provider: redirects off, timeouts on.
             api_client: ProviderHttp::new(config.http_timeout)?.inner().clone(),
         });
 
-        let sweep_store = state.store.clone();
         let port = listener.local_addr()?.port();
-        let absolute_ttl =
-            CookieDuration::seconds(config.session_absolute_timeout.as_secs() as i64);
-        let cookie_keys = web::Data::new(SessionCookieKeys {
-            name: session_cookie_name(https),
-            current: keys.session_cookie_key(),
-            previous: keys.previous_session_cookie_keys(),
-            max_age: absolute_ttl,
-        });
+        let session_cookie = web::Data::new(SessionCookieConfig::new(
+            &keys,
+            https,
+            config.session_absolute_timeout,
+        ));
+        let store = PgSessionStore::new(sessions.clone());
+        let sessions_data = web::Data::new(sessions.clone());
 
         let server = HttpServer::new(move || {
-            let session = SessionMiddleware::builder(store.clone(), keys.session_cookie_key())
-                .cookie_name(session_cookie_name(https).to_owned())
-                .cookie_secure(https)
-                .cookie_http_only(true)
-                .cookie_same_site(SameSite::Strict)
-                .cookie_path("/".to_owned())
-                .cookie_domain(None)
-                .cookie_content_security(CookieContentSecurity::Signed)
-                .session_lifecycle(
-                    PersistentSession::default()
-                        .session_ttl(absolute_ttl)
-                        .session_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
-                )
-                .build();
+            let session = session_cookie.middleware(store.clone());
             let spa = spa.clone();
             App::new()
                 .app_data(state.clone())
                 .app_data(headers.clone())
-                .app_data(cookie_keys.clone())
+                .app_data(session_cookie.clone())
+                .app_data(sessions_data.clone())
+                .app_data(refresher.clone())
                 .app_data(web::PayloadConfig::new(64 * 1024))
                 .app_data(web::JsonConfig::default().limit(16 * 1024))
                 .app_data(web::FormConfig::default().limit(64 * 1024))
@@ -205,11 +177,25 @@ impl Application {
         .shutdown_timeout(5)
         .run();
 
-        let sweeper = tokio::spawn(sweeper::run(sweep_store, config.sweep_interval));
+        let mut background = vec![tokio::spawn(sweeper::run(
+            sessions.clone(),
+            pool.clone(),
+            clock,
+            config.sweep_interval,
+        ))];
+        if cache.is_enabled() {
+            // Its own connection, outside the request pool.
+            let listener_pool = PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(3))
+                .connect_lazy_with(database_options(&config)?);
+            background.push(tokio::spawn(invalidation::run(listener_pool, cache)));
+        }
         Ok(Self {
             port,
             server,
-            sweeper,
+            background,
+            sessions,
         })
     }
 
@@ -217,9 +203,16 @@ impl Application {
         self.port
     }
 
+    /// The app's sessions (benchmarks and tests look at its cache).
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        self.sweeper.abort();
+        for task in &self.background {
+            task.abort();
+        }
         result
     }
 }
@@ -228,16 +221,20 @@ impl Application {
 /// turns into 503s, never into requests that hang.
 const STATEMENT_TIMEOUT: &str = "10s";
 
-async fn connect_database(config: &Config) -> anyhow::Result<PgPool> {
+fn database_options(config: &Config) -> anyhow::Result<PgConnectOptions> {
     let options: PgConnectOptions = config
         .database_url
         .expose_secret()
         .parse()
         .context("DATABASE_URL")?;
+    Ok(options.options([("statement_timeout", STATEMENT_TIMEOUT)]))
+}
+
+async fn connect_database(config: &Config) -> anyhow::Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         .acquire_timeout(Duration::from_secs(3))
-        .connect_with(options.options([("statement_timeout", STATEMENT_TIMEOUT)]))
+        .connect_with(database_options(config)?)
         .await
         .context("connecting to DATABASE_URL")
 }

@@ -7,7 +7,7 @@ use sqlx::PgPool;
 
 use crate::{
     auth::transaction::TransactionCookies, clock::SharedClock, config::Config, crypto::Keyring,
-    oidc::ProviderHandle, session::PgSessionStore,
+    oidc::ProviderHandle, session::Sessions,
 };
 
 pub struct AppState {
@@ -15,7 +15,7 @@ pub struct AppState {
     pub keys: Arc<Keyring>,
     pub provider: Arc<ProviderHandle>,
     pub pool: PgPool,
-    pub store: PgSessionStore,
+    pub sessions: Sessions,
     pub clock: SharedClock,
     pub txn_cookies: TransactionCookies,
     /// ID token signing algorithms we accept (never `none`, never HMAC).

@@ -40,6 +40,8 @@ impl RootSpanBuilder for RequestSpan {
             method = %request.method(),
             path = %request.path(),
             request_id = %request_id,
+            // The session's public id, once `CurrentSession` or `OptionalSession` knows it.
+            session_id = tracing::field::Empty,
             status = tracing::field::Empty,
         )
     }
@@ -66,11 +68,22 @@ pub async fn request_id_header(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let id = req.extensions().get::<RequestId>().map(ToString::to_string);
-    let mut res = next.call(req).await?;
-    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-        res.headers_mut()
-            .insert(HeaderName::from_static("x-request-id"), value);
+    let id = req
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| HeaderValue::from_str(&id.to_string()).ok());
+    let name = HeaderName::from_static("x-request-id");
+    match next.call(req).await {
+        Ok(mut res) => {
+            if let Some(value) = id {
+                res.headers_mut().insert(name, value);
+            }
+            Ok(res)
+        }
+        Err(err) => Err(crate::error::with_error_response(err, |res| {
+            if let Some(value) = id {
+                res.headers_mut().insert(name, value);
+            }
+        })),
     }
-    Ok(res)
 }

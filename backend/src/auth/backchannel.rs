@@ -72,7 +72,7 @@ pub async fn backchannel_logout(
         .finish())
 }
 
-/// Remembers the `jti` and deletes the named sessions, in one transaction.
+/// Remembers the `jti` and ends the named sessions, in one transaction.
 async fn end_sessions(
     state: &AppState,
     request: &LogoutRequest,
@@ -101,30 +101,31 @@ async fn end_sessions(
     if fresh.rows_affected() == 0 {
         return Err(ApiError::InvalidLogoutToken("replayed jti".into()));
     }
-    let deleted = match (&request.sid, &request.sub) {
+    let sessions = &state.sessions;
+    let ended = match (&request.sid, &request.sub) {
         (Some(sid), sub) => {
-            sqlx::query(
-                "DELETE FROM sessions WHERE issuer = $1 AND provider_sid = $2 \
-                 AND ($3::text IS NULL OR subject = $3)",
-            )
-            .bind(&request.issuer)
-            .bind(sid)
-            .bind(sub)
-            .execute(&mut *tx)
-            .await?
+            sessions
+                .end_provider_session(&mut tx, &request.issuer, sid, sub.as_deref())
+                .await?
         }
         (None, Some(sub)) => {
-            sqlx::query(
-                "DELETE FROM sessions WHERE issuer = $1 AND subject = $2 AND created_at <= $3",
-            )
-            .bind(&request.issuer)
-            .bind(sub)
-            .bind(issued_at)
-            .execute(&mut *tx)
-            .await?
+            sessions
+                .end_subject_sessions(&mut tx, &request.issuer, sub, issued_at)
+                .await?
         }
         (None, None) => return Err(ApiError::InvalidLogoutToken("neither sub nor sid".into())),
     };
     tx.commit().await?;
-    Ok(deleted.rows_affected())
+    let count = ended.count();
+    sessions.forget(ended);
+    Ok(count)
+}
+
+/// Forgets remembered logout-token ids once their tokens have expired.
+pub async fn sweep_remembered_jtis(pool: &sqlx::PgPool, now: OffsetDateTime) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM backchannel_logout_jtis WHERE expires_at <= $1")
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
 }

@@ -20,11 +20,11 @@ use crate::{
     crypto::sha256,
     error::ApiError,
     oidc::{
-        access_token::{self, AccessTokenError},
+        access_token,
         http::FetchError,
         id_token::{self, Expectations, IdTokenError},
     },
-    session::{AuthSession, StoredTokens, TypedSession},
+    session::{NewSession, OptionalSession, SessionCookie, StoredTokens},
     state::AppState,
     text::printable,
     users,
@@ -82,7 +82,8 @@ impl CallbackParams {
 pub async fn callback(
     req: HttpRequest,
     state: web::Data<AppState>,
-    session: TypedSession,
+    previous: Result<OptionalSession, ApiError>,
+    cookie: SessionCookie,
 ) -> HttpResponse {
     let params = CallbackParams::parse(req.query_string());
     let txn_cookie = params
@@ -91,7 +92,13 @@ pub async fn callback(
         .and_then(|p| p.state.as_deref())
         .and_then(|s| state.txn_cookies.cookie_name(s));
     let outcome = match params {
-        Ok(params) => finish_login(&req, &state, &session, params).await,
+        Ok(params) => {
+            // The browser's session before this login, if its cookie came along (it is
+            // `SameSite=Strict`, so after the provider's redirect it usually does not: the
+            // transaction remembers it too).
+            let previous = previous.ok().and_then(|p| p.0).map(|view| view.id);
+            finish_login(&req, &state, previous, &cookie, params).await
+        }
         Err(e) => Err(e),
     };
     let mut response = match outcome {
@@ -125,7 +132,7 @@ fn failure_response(req: &HttpRequest, state: &AppState, err: &ApiError) -> Http
         let location = state.config.base_url.join_path(&format!(
             "/?{}={}",
             shared::LOGIN_ERROR_PARAM,
-            err.code()
+            err.code().as_str()
         ));
         HttpResponse::Found()
             .insert_header((header::LOCATION, location))
@@ -138,7 +145,8 @@ fn failure_response(req: &HttpRequest, state: &AppState, err: &ApiError) -> Http
 async fn finish_login(
     req: &HttpRequest,
     state: &AppState,
-    session: &TypedSession,
+    previous: Option<crate::session::SessionId>,
+    cookie: &SessionCookie,
     params: CallbackParams,
 ) -> Result<String, ApiError> {
     let state_param = params
@@ -150,22 +158,25 @@ async fn finish_login(
     let txn = state
         .txn_cookies
         .read(req, &state.keys, state_param, now)
-        .map_err(|e| {
-            ApiError::LoginTransaction(match e {
-                TransactionError::Missing => "no matching login in this browser",
-                TransactionError::Tampered => "the login transaction was altered",
-                TransactionError::Expired => "the login took too long",
-            })
+        .map_err(|e| match e {
+            TransactionError::Missing => {
+                ApiError::LoginTransaction("no matching login in this browser")
+            }
+            TransactionError::Tampered => {
+                ApiError::LoginTransaction("the login transaction was altered")
+            }
+            TransactionError::Expired => ApiError::LoginExpired,
         })?;
     consume_state(state, &txn, now).await?;
 
     if let Some(error) = params.error {
         let description = params.error_description.unwrap_or_default();
-        return Err(ApiError::LoginDenied(format!(
-            "{} {}",
-            printable(&error, 64),
-            printable(&description, 200)
-        )));
+        let detail = format!("{} {}", printable(&error, 64), printable(&description, 200));
+        return Err(if error == "access_denied" {
+            ApiError::AccessDenied(detail)
+        } else {
+            ApiError::LoginDenied(detail)
+        });
     }
     let provider = state.provider.get().await.map_err(provider_error)?;
     match params.iss.as_deref() {
@@ -197,10 +208,10 @@ async fn finish_login(
 
     let nonce = Nonce::new(txn.nonce.clone());
     let expect = Expectations {
-        nonce: &nonce,
+        nonce: Some(&nonce),
         now: state.clock.now(),
         leeway: state.config.id_token_leeway,
-        login_started_at: txn.created_at,
+        login_started_at: Some(txn.created_at),
         allowed_algs: &state.allowed_algs,
         roles_claim: &state.config.roles_claim,
     };
@@ -222,7 +233,8 @@ async fn finish_login(
 
     let mut verified = verified;
     if let Some(audience) = &state.config.audience {
-        let granted = access_token::permissions(
+        access_token::merge_permissions(
+            &mut verified.user,
             token_response.access_token().secret(),
             &provider,
             &state.allowed_algs,
@@ -232,16 +244,6 @@ async fn finish_login(
                 leeway_secs: state.config.id_token_leeway.as_secs() as i64,
             },
         );
-        match granted {
-            Ok(permissions) => {
-                let user = &mut verified.user;
-                user.permissions.extend(permissions);
-                user.permissions.sort();
-                user.permissions.dedup();
-            }
-            Err(AccessTokenError::Opaque) => {}
-            Err(e) => tracing::warn!(error = %e, "access token permissions ignored"),
-        }
     }
     let tokens = StoredTokens {
         access_token: token_response.access_token().secret().clone(),
@@ -250,10 +252,12 @@ async fn finish_login(
             .expires_in()
             .map(|d| now.unix_timestamp() + d.as_secs() as i64),
     };
-    let tokens_sealed = serde_json::to_vec(&tokens)
-        .ok()
-        .filter(|json| json.len() <= MAX_KEPT_TOKENS)
-        .map(|json| state.keys.seal(StoredTokens::SEAL_CONTEXT, &json));
+    // Kept only within bounds: the session row stays small (the hint is optional, and tokens
+    // this large are no tokens we can use).
+    let tokens = serde_json::to_vec(&tokens)
+        .is_ok_and(|json| json.len() <= MAX_KEPT_TOKENS)
+        .then_some(tokens);
+    let id_token = (verified.id_token.len() <= MAX_KEPT_ID_TOKEN).then_some(verified.id_token);
 
     let user_id = users::upsert_on_login(&state.pool, &verified.user, now).await?;
     let user_agent = req
@@ -261,27 +265,39 @@ async fn finish_login(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|ua| printable(ua, 256));
-    session.begin(&AuthSession {
-        user_id,
-        user: verified.user,
-        sid: verified.sid,
-        // Kept for `id_token_hint` at logout, unless it is unreasonably large (the hint is
-        // optional; the session row stays bounded).
-        id_token_sealed: if verified.id_token.len() <= MAX_KEPT_ID_TOKEN {
-            state.keys.seal(b"id_token", verified.id_token.as_bytes())
-        } else {
-            String::new()
-        },
-        authenticated_at: now.unix_timestamp(),
-        user_agent,
-        tokens_sealed,
-    })?;
-    tracing::info!(%user_id, "login completed");
+    let replacing: Vec<_> = previous.into_iter().chain(txn.previous_session).collect();
+    let created = state
+        .sessions
+        .create(
+            NewSession {
+                user_id,
+                user: verified.user,
+                provider_sid: verified.sid,
+                user_agent,
+                id_token,
+                tokens,
+                authenticated_at: now,
+            },
+            &replacing,
+        )
+        .await?;
+    let session_id = created.view.id;
+    cookie.begin(created)?;
+    tracing::info!(%user_id, session = %session_id, "login completed");
     Ok(txn.return_to.as_str().to_owned())
 }
 
 /// Records the transaction's state as used; a second use (replayed callback, even with a
 /// copied cookie, or the same callback twice in parallel) is refused.
+/// Forgets consumed login states once their transaction could no longer be presented.
+pub async fn sweep_consumed_states(pool: &sqlx::PgPool, now: OffsetDateTime) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM consumed_login_states WHERE expires_at <= $1")
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 async fn consume_state(
     state: &AppState,
     txn: &LoginTransaction,

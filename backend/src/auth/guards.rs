@@ -3,15 +3,12 @@
 //! it; otherwise 401 JSON (signed out) or 403 JSON `forbidden` (signed in, not allowed).
 //! Never a redirect: these guard API calls.
 
-use std::{
-    future::{ready, Ready},
-    marker::PhantomData,
-};
+use std::marker::PhantomData;
 
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
 
-use super::current_user::CurrentUser;
-use crate::{error::ApiError, session::AuthSession};
+use crate::{error::ApiError, session::CurrentSession};
 
 /// A role a route can require (the value of the configured roles claim).
 pub trait Role {
@@ -41,7 +38,7 @@ pub struct HasRole<R>(PhantomData<R>);
 impl<R: Role> Requirement for HasRole<R> {
     const NAME: &'static str = R::NAME;
     fn met_by(user: &shared::User) -> bool {
-        user.roles.iter().any(|r| r == R::NAME)
+        user.has_role(R::NAME)
     }
 }
 
@@ -50,38 +47,36 @@ pub struct HasPermission<P>(PhantomData<P>);
 impl<P: Permission> Requirement for HasPermission<P> {
     const NAME: &'static str = P::NAME;
     fn met_by(user: &shared::User) -> bool {
-        user.permissions.iter().any(|p| p == P::NAME)
+        user.has_permission(P::NAME)
     }
 }
 
 /// A signed-in user meeting `R`: 401 when signed out, 403 `forbidden` otherwise.
-pub struct Require<R: Requirement>(AuthSession, PhantomData<R>);
+pub struct Require<R: Requirement>(CurrentSession, PhantomData<R>);
 
 pub type RequireRole<R> = Require<HasRole<R>>;
 pub type RequirePermission<P> = Require<HasPermission<P>>;
 
 impl<R: Requirement> Require<R> {
-    pub fn session(&self) -> &AuthSession {
+    pub fn session(&self) -> &CurrentSession {
         &self.0
     }
 }
 
 impl<R: Requirement> FromRequest for Require<R> {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        ready(
-            CurrentUser::from_request(req, payload)
-                .into_inner()
-                .and_then(|CurrentUser(auth)| {
-                    if R::met_by(&auth.user) {
-                        Ok(Require(auth, PhantomData))
-                    } else {
-                        Err(ApiError::Forbidden(R::NAME))
-                    }
-                }),
-        )
+        let session = CurrentSession::from_request(req, payload);
+        Box::pin(async move {
+            let session = session.await?;
+            if R::met_by(session.user()) {
+                Ok(Require(session, PhantomData))
+            } else {
+                Err(ApiError::Forbidden(R::NAME))
+            }
+        })
     }
 }
 

@@ -5,9 +5,15 @@ use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use openidconnect::{core::CoreAuthenticationFlow, CsrfToken, Nonce, PkceCodeChallenge, Scope};
 
 use super::{return_to::ReturnTo, transaction::LoginTransaction};
-use crate::{error::ApiError, oidc::provider::DiscoveryError, state::AppState};
+use crate::{
+    error::ApiError, oidc::provider::DiscoveryError, session::OptionalSession, state::AppState,
+};
 
-pub async fn login(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Result<OptionalSession, ApiError>,
+) -> Result<HttpResponse, ApiError> {
     let provider = state.provider.get().await.map_err(provider_error)?;
     let requested = first_param(req.query_string(), "returnTo");
     let return_to = ReturnTo::parse_or_root(requested.as_deref(), &state.config.base_url);
@@ -35,6 +41,9 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         pkce_verifier: pkce_verifier.secret().clone(),
         return_to,
         created_at: state.clock.now().unix_timestamp(),
+        // Ended at the callback (a new login always gets a new session). Unknown when the
+        // store cannot tell: the login goes on.
+        previous_session: session.ok().and_then(|s| s.0).map(|view| view.id),
     };
     let mut response = HttpResponse::Found();
     response

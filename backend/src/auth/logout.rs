@@ -12,20 +12,19 @@ use url::Url;
 
 use super::{login::first_param, return_to::ReturnTo};
 use crate::{
-    crypto::sha256,
     error::ApiError,
     oidc::revocation,
-    session::{cookie_guard::SessionCookieKeys, AuthSession, TypedSession},
+    session::{OptionalSession, SessionCookie},
     state::AppState,
-    tokens,
 };
 
 pub async fn logout_post(
     req: HttpRequest,
     state: web::Data<AppState>,
-    session: TypedSession,
+    session: OptionalSession,
+    cookie: SessionCookie,
 ) -> Result<HttpResponse, ApiError> {
-    let redirect_to = end_session(&req, &state, &session).await?;
+    let redirect_to = end_session(&req, &state, session, &cookie).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(shared::LogoutResponse { redirect_to }))
@@ -34,14 +33,15 @@ pub async fn logout_post(
 pub async fn logout_get(
     req: HttpRequest,
     state: web::Data<AppState>,
-    session: TypedSession,
+    session: OptionalSession,
+    cookie: SessionCookie,
 ) -> Result<HttpResponse, ApiError> {
     if !is_same_origin_navigation(&req, &state.config.base_url.origin()) {
         return Err(ApiError::CsrfRejected(
             "logout by GET must be a same-origin navigation",
         ));
     }
-    let redirect_to = end_session(&req, &state, &session).await?;
+    let redirect_to = end_session(&req, &state, session, &cookie).await?;
     Ok(HttpResponse::Found()
         .insert_header((header::LOCATION, redirect_to))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -60,45 +60,40 @@ fn is_same_origin_navigation(req: &HttpRequest, origin: &str) -> bool {
     }
 }
 
+/// Ends the caller's session (row first: a database failure is a 503 and the cookie stays),
+/// clears the cookie, revokes the refresh token (best effort) and says where to go next.
 async fn end_session(
     req: &HttpRequest,
     state: &AppState,
-    session: &TypedSession,
+    OptionalSession(session): OptionalSession,
+    cookie: &SessionCookie,
 ) -> Result<String, ApiError> {
-    let auth = session.auth()?;
-    if auth.is_some() {
-        revoke_refresh_token(req, state).await;
-    }
-    session.end();
     let return_to = ReturnTo::parse_or_root(
         first_param(req.query_string(), "returnTo").as_deref(),
         &state.config.base_url,
     );
     let app_url = state.config.base_url.join_path(return_to.as_str());
-    let Some(auth) = auth else {
+    let Some(session) = session else {
+        cookie.end();
         return Ok(app_url);
     };
-    tracing::info!(user_id = %auth.user_id, "logout");
-    Ok(provider_logout_url(state, &auth).unwrap_or(app_url))
+    let kept = state.sessions.tokens(session.id).await?;
+    state.sessions.end(session.id).await?;
+    cookie.end();
+    tracing::info!(session = %session.id, user_id = %session.user_id, "logout");
+    let (id_token, refresh_token) = match kept {
+        Some(kept) => (kept.id_token, kept.tokens.and_then(|t| t.refresh_token)),
+        None => (None, None),
+    };
+    if let Some(refresh_token) = refresh_token {
+        revoke_refresh_token(state, &refresh_token).await;
+    }
+    Ok(provider_logout_url(state, id_token.as_deref()).unwrap_or(app_url))
 }
 
-/// Revokes the session's refresh token at the provider (RFC 7009), if it has one and the
-/// provider offers revocation. Best effort: logout goes on whatever happens here.
-async fn revoke_refresh_token(req: &HttpRequest, state: &AppState) {
-    let Some(keys) = req.app_data::<web::Data<SessionCookieKeys>>() else {
-        return;
-    };
-    let Some(key) = keys.session_key(req) else {
-        return;
-    };
-    let Some(refresh_token) = tokens::stored_tokens(state, &sha256(key.as_bytes()))
-        .await
-        .ok()
-        .flatten()
-        .and_then(|t| t.refresh_token)
-    else {
-        return;
-    };
+/// Revokes a refresh token at the provider (RFC 7009), if it offers revocation. Best effort:
+/// the session is already over whatever happens here.
+async fn revoke_refresh_token(state: &AppState, refresh_token: &str) {
     let Some(provider) = state.provider.cached() else {
         return;
     };
@@ -106,7 +101,7 @@ async fn revoke_refresh_token(req: &HttpRequest, state: &AppState) {
         &provider,
         state.provider.http(),
         &state.config,
-        &refresh_token,
+        refresh_token,
     )
     .await
     {
@@ -116,7 +111,7 @@ async fn revoke_refresh_token(req: &HttpRequest, state: &AppState) {
     }
 }
 
-fn provider_logout_url(state: &AppState, auth: &AuthSession) -> Option<String> {
+fn provider_logout_url(state: &AppState, id_token: Option<&str>) -> Option<String> {
     let provider = state.provider.cached()?;
     let post_logout = state.config.base_url.join_path("/");
     let client_id = state.config.client_id.as_str();
@@ -124,12 +119,8 @@ fn provider_logout_url(state: &AppState, auth: &AuthSession) -> Option<String> {
         let mut url = endpoint.clone();
         {
             let mut query = url.query_pairs_mut();
-            if let Some(id_token) = state
-                .keys
-                .open(b"id_token", &auth.id_token_sealed)
-                .and_then(|raw| String::from_utf8(raw).ok())
-            {
-                query.append_pair("id_token_hint", &id_token);
+            if let Some(id_token) = id_token {
+                query.append_pair("id_token_hint", id_token);
             }
             query
                 .append_pair("post_logout_redirect_uri", &post_logout)

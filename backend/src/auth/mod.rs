@@ -3,7 +3,6 @@
 pub mod backchannel;
 pub mod callback;
 pub mod csrf;
-pub mod current_user;
 pub mod guards;
 pub mod login;
 pub mod logout;

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::return_to::ReturnTo;
-use crate::crypto::Keyring;
+use crate::{crypto::Keyring, session::SessionId};
 
 /// How long a login may take from `/login` to `/callback`.
 pub const TRANSACTION_TTL: std::time::Duration = std::time::Duration::from_secs(600);
@@ -36,6 +36,10 @@ pub struct LoginTransaction {
     pub return_to: ReturnTo,
     /// Unix seconds.
     pub created_at: i64,
+    /// The browser's session when the login started. The callback ends it: the session cookie
+    /// is `SameSite=Strict`, so it does not come along on the provider's redirect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_session: Option<SessionId>,
 }
 
 /// Names, writes and reads transaction cookies.
@@ -202,6 +206,7 @@ mod tests {
             pkce_verifier: "verifier".into(),
             return_to: ReturnTo::root(),
             created_at,
+            previous_session: None,
         }
     }
 

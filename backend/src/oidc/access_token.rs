@@ -38,6 +38,26 @@ pub fn permissions(
     permissions_from_claims(&claims, &provider.issuer, expect)
 }
 
+/// Adds the permissions of a verified JWT access token for `audience` to `user` (sorted, no
+/// duplicates). An opaque token adds nothing; an invalid one adds nothing and is logged.
+pub fn merge_permissions(
+    user: &mut shared::User,
+    access_token: &str,
+    provider: &Provider,
+    allowed_algs: &[CoreJwsSigningAlgorithm],
+    expect: &Expectations<'_>,
+) {
+    match permissions(access_token, provider, allowed_algs, expect) {
+        Ok(permissions) => {
+            user.permissions.extend(permissions);
+            user.permissions.sort();
+            user.permissions.dedup();
+        }
+        Err(AccessTokenError::Opaque) => {}
+        Err(e) => tracing::warn!(error = %e, "access token permissions ignored"),
+    }
+}
+
 pub fn permissions_from_claims(
     claims: &Value,
     issuer: &str,

@@ -37,11 +37,14 @@ pub struct VerifiedLogin {
 }
 
 pub struct Expectations<'a> {
-    pub nonce: &'a Nonce,
+    /// The login's nonce; `None` for a token from a refresh (OpenID Connect Core 12.2: none
+    /// was sent, so none is checked).
+    pub nonce: Option<&'a Nonce>,
     pub now: OffsetDateTime,
     pub leeway: Duration,
     /// When the login started (Unix seconds): a token issued before it is not for this login.
-    pub login_started_at: i64,
+    /// `None` for a refresh.
+    pub login_started_at: Option<i64>,
     pub allowed_algs: &'a [CoreJwsSigningAlgorithm],
     pub roles_claim: &'a str,
 }
@@ -74,9 +77,9 @@ fn verify_token(
     let leeway = time::Duration::try_from(expect.leeway).unwrap_or(time::Duration::ZERO);
     let now = expect.now;
     let exp_now = to_chrono(now - leeway);
-    let earliest_iat = to_chrono(
-        OffsetDateTime::from_unix_timestamp(expect.login_started_at).unwrap_or(now) - leeway,
-    );
+    let earliest_iat = expect.login_started_at.map(|started| {
+        to_chrono(OffsetDateTime::from_unix_timestamp(started).unwrap_or(now) - leeway)
+    });
     let latest_iat = to_chrono(now + leeway);
     let verifier = provider
         .client
@@ -84,7 +87,7 @@ fn verify_token(
         .set_allowed_algs(expect.allowed_algs.iter().cloned())
         .set_time_fn(move || exp_now)
         .set_issue_time_verifier_fn(move |iat| {
-            if iat < earliest_iat {
+            if earliest_iat.is_some_and(|earliest| iat < earliest) {
                 Err(format!("issued at {iat}, before this login started"))
             } else if iat > latest_iat {
                 Err(format!("issued at {iat}, in the future"))
@@ -92,14 +95,16 @@ fn verify_token(
                 Ok(())
             }
         });
-    let claims = id_token
-        .claims(&verifier, expect.nonce)
-        .map_err(|e| match e {
-            ClaimsVerificationError::SignatureVerification(
-                SignatureVerificationError::NoMatchingKey,
-            ) => IdTokenError::UnknownKey,
-            e => IdTokenError::Invalid(describe(&e)),
-        })?;
+    let claims = match expect.nonce {
+        Some(nonce) => id_token.claims(&verifier, nonce),
+        None => id_token.claims(&verifier, |_: Option<&Nonce>| Ok(())),
+    };
+    let claims = claims.map_err(|e| match e {
+        ClaimsVerificationError::SignatureVerification(
+            SignatureVerificationError::NoMatchingKey,
+        ) => IdTokenError::UnknownKey,
+        e => IdTokenError::Invalid(describe(&e)),
+    })?;
     if claims.issuer().as_str() != provider.issuer {
         return Err(IdTokenError::Invalid("issuer mismatch".into()));
     }

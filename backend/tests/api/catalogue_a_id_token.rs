@@ -21,7 +21,7 @@ async fn assert_rejected(app: &TestApp, response: Response, code: &str) {
         "no session cookie on a rejected login"
     );
     let body: shared::ErrorBody = response.json().await.unwrap();
-    assert_eq!(body.error.code, code);
+    assert_eq!(body.error.code.as_str(), code);
     assert_eq!(app.session_rows().await, 0);
 }
 
@@ -263,7 +263,7 @@ async fn a12_a_discovery_issuer_other_than_configured_refuses_the_provider() {
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(response.headers().get("location").is_none());
     let body: shared::ErrorBody = response.json().await.unwrap();
-    assert_eq!(body.error.code, "provider_misconfigured");
+    assert_eq!(body.error.code.as_str(), "provider_misconfigured");
 }
 
 #[tokio::test]

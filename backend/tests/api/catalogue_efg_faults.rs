@@ -186,7 +186,7 @@ async fn g06_the_app_starts_without_the_provider_and_recovers_without_a_restart(
     let login = browser.get(&app.url("/api/auth/login")).await;
     assert_eq!(login.status(), StatusCode::BAD_GATEWAY);
     let body: shared::ErrorBody = login.json().await.unwrap();
-    assert_eq!(body.error.code, "provider_unavailable");
+    assert_eq!(body.error.code.as_str(), "provider_unavailable");
 
     // The provider comes up; after the retry cooldown a login works, no restart needed.
     let fake = FakeIdp::start_on(

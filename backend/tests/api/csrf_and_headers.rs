@@ -12,7 +12,7 @@ async fn e01_api_calls_without_the_header_are_refused() {
     let response = browser.get(&app.url("/api/auth/me")).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let body: shared::ErrorBody = response.json().await.unwrap();
-    assert_eq!(body.error.code, "csrf_rejected");
+    assert_eq!(body.error.code.as_str(), "csrf_rejected");
 }
 
 #[tokio::test]

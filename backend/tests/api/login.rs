@@ -164,7 +164,7 @@ async fn b02_callback_with_another_state_is_rejected_without_a_session() {
     let response = browser.get(&forged).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: shared::ErrorBody = response.json().await.unwrap();
-    assert_eq!(body.error.code, "login_transaction_invalid");
+    assert_eq!(body.error.code.as_str(), "login_transaction_invalid");
     assert_eq!(app.me(&browser).await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.session_rows().await, 0);
 }
@@ -182,7 +182,7 @@ async fn b02_callback_without_state_is_rejected() {
         .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: shared::ErrorBody = response.json().await.unwrap();
-    assert_eq!(body.error.code, "bad_callback");
+    assert_eq!(body.error.code.as_str(), "bad_callback");
     assert_eq!(app.session_rows().await, 0);
 }
 
@@ -235,7 +235,7 @@ async fn b03_replayed_callback_is_rejected_and_the_first_session_stays() {
         .unwrap();
     assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
     let body: shared::ErrorBody = replay.json().await.unwrap();
-    assert_eq!(body.error.code, "login_transaction_invalid");
+    assert_eq!(body.error.code.as_str(), "login_transaction_invalid");
 
     assert_eq!(app.me(&browser).await.status(), StatusCode::OK);
     assert_eq!(
@@ -367,8 +367,19 @@ async fn b07_the_providers_error_answer_is_reported_not_trusted() {
     let body = response.text().await.unwrap();
     assert!(!body.contains("<script>"), "{body}");
     let body: shared::ErrorBody = serde_json::from_str(&body).unwrap();
-    assert_eq!(body.error.code, "login_denied");
+    assert_eq!(body.error.code.as_str(), "access_denied");
     assert_eq!(app.session_rows().await, 0);
+
+    // Any other error the provider answers with is a refused login.
+    let authorize = app.start_login(&browser, None).await;
+    let state = query_param(&authorize, "state").unwrap();
+    let url = format!(
+        "{}?error=temporarily_unavailable&state={state}",
+        app.url("/api/auth/callback")
+    );
+    let response = browser.get(&url).await;
+    let body: shared::ErrorBody = response.json().await.unwrap();
+    assert_eq!(body.error.code.as_str(), "login_denied");
 }
 
 #[tokio::test]
@@ -383,7 +394,7 @@ async fn b08_a_login_finished_after_ten_minutes_is_rejected() {
     let response = browser.get(&callback).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: shared::ErrorBody = response.json().await.unwrap();
-    assert_eq!(body.error.code, "login_transaction_invalid");
+    assert_eq!(body.error.code.as_str(), "login_expired");
     assert_eq!(app.session_rows().await, 0);
 }
 

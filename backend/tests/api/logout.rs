@@ -74,7 +74,7 @@ async fn d02_logout_without_the_anti_forgery_header_leaves_the_session_intact() 
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let body: shared::ErrorBody = response.json().await.unwrap();
-    assert_eq!(body.error.code, "csrf_rejected");
+    assert_eq!(body.error.code.as_str(), "csrf_rejected");
     assert_eq!(app.me(&browser).await.status(), StatusCode::OK);
     assert_eq!(app.session_rows().await, 1);
 }

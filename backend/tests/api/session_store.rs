@@ -1,4 +1,5 @@
-//! Contract tests of `PgSessionStore` against real PostgreSQL, with a manual clock.
+//! Contract tests of the session module (`Sessions`, and `PgSessionStore` as actix-session
+//! sees it) against real PostgreSQL, with a manual clock; each runs with the cache on and off.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
@@ -6,23 +7,29 @@ use actix_session::storage::{SessionKey, SessionStore};
 use actix_web::cookie::time::Duration as CookieDuration;
 use backend::{
     clock::ManualClock,
-    session::{store::AUTH_KEY, PgSessionStore, Timeouts},
+    crypto::Keyring,
+    session::{
+        sessions::NoLease, store, CacheSettings, NewSession, PgSessionStore, SessionCache,
+        SessionId, SessionView, Sessions, StoredTokens, Timeouts,
+    },
 };
 use sqlx::{postgres::PgPoolOptions, PgPool};
+use uuid::Uuid;
 
-use crate::helpers::TestDatabase;
+use crate::helpers::{TestDatabase, TEST_SECRET};
 
 const IDLE: Duration = Duration::from_secs(600);
 const ABSOLUTE: Duration = Duration::from_secs(3600);
 
 struct Fixture {
+    sessions: Sessions,
     store: PgSessionStore,
     pool: PgPool,
     clock: ManualClock,
     _db: TestDatabase,
 }
 
-async fn fixture() -> Fixture {
+async fn fixture(cached: bool) -> Fixture {
     let db = TestDatabase::create().await;
     let pool = PgPoolOptions::new()
         .max_connections(4)
@@ -31,27 +38,96 @@ async fn fixture() -> Fixture {
         .unwrap();
     sqlx::migrate!("../migrations").run(&pool).await.unwrap();
     let clock = ManualClock::starting_now();
-    let store = PgSessionStore::new(
+    let cache = if cached {
+        let cache = SessionCache::new(CacheSettings::default());
+        cache.resume(); // as if listening: these tests run one replica
+        cache
+    } else {
+        SessionCache::disabled()
+    };
+    let sessions = Sessions::new(
         pool.clone(),
         Arc::new(clock.clone()),
+        Arc::new(Keyring::from_secrets([TEST_SECRET])),
         Timeouts {
             idle: IDLE,
             absolute: ABSOLUTE,
         },
+        Arc::new(cache),
     );
     Fixture {
-        store,
+        store: PgSessionStore::new(sessions.clone()),
+        sessions,
         pool,
         clock,
         _db: db,
     }
 }
 
-fn state(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+/// A test whose body runs twice, on a fresh fixture `f`: with the cache off, then on.
+macro_rules! both {
+    ($name:ident, |$f:ident| $body:block) => {
+        #[tokio::test]
+        async fn $name() {
+            for cached in [false, true] {
+                let $f = fixture(cached).await;
+                $body
+            }
+        }
+    };
+}
+
+async fn user(pool: &PgPool, sub: &str) -> Uuid {
+    sqlx::query_scalar(
+        "INSERT INTO users (id, issuer, subject, created_at, last_login_at) \
+         VALUES ($1, 'https://idp/', $2, now(), now()) RETURNING id",
+    )
+    .bind(Uuid::new_v4())
+    .bind(sub)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+fn new_session(user_id: Uuid, sub: &str) -> NewSession {
+    NewSession {
+        user_id,
+        user: serde_json::from_value(serde_json::json!({
+            "sub": sub, "issuer": "https://idp/", "name": "Ada", "roles": ["admin"],
+        }))
+        .unwrap(),
+        provider_sid: Some(format!("sid-of-{sub}")),
+        user_agent: Some("test-agent".into()),
+        id_token: Some("id.token.value".into()),
+        tokens: Some(StoredTokens {
+            access_token: "access-token-value".into(),
+            refresh_token: Some("refresh-token-value".into()),
+            expires_at: Some(unix_in(600)),
+        }),
+        authenticated_at: time::OffsetDateTime::now_utc(),
+    }
+}
+
+/// Unix seconds, `secs` from now.
+fn unix_in(secs: i64) -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp() + secs
+}
+
+/// A signed-in session: (the cookie's id, its public id).
+async fn signed_in(f: &Fixture, sub: &str) -> (SessionKey, SessionId) {
+    let user_id = user(&f.pool, sub).await;
+    let created = f
+        .sessions
+        .create(new_session(user_id, sub), &[])
+        .await
+        .unwrap();
+    let id = created.view.id;
+    (key_of(created), id)
+}
+
+/// The id the browser's cookie will carry.
+fn key_of(created: backend::session::sessions::CreatedSession) -> SessionKey {
+    created.key().to_owned().try_into().unwrap()
 }
 
 fn ttl() -> CookieDuration {
@@ -62,6 +138,11 @@ fn copy(key: &SessionKey) -> SessionKey {
     key.as_ref().to_owned().try_into().unwrap()
 }
 
+async fn view(f: &Fixture, key: &SessionKey) -> Option<SessionView> {
+    let state = f.store.load(key).await.unwrap()?;
+    Some(serde_json::from_str(&state[store::LIVE]).unwrap())
+}
+
 async fn rows(pool: &PgPool) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM sessions")
         .fetch_one(pool)
@@ -69,22 +150,53 @@ async fn rows(pool: &PgPool) -> i64 {
         .unwrap()
 }
 
-#[tokio::test]
-async fn save_then_load_round_trips() {
-    let f = fixture().await;
-    let saved = state(&[("a", "\"1\"")]);
-    let key = f.store.save(saved.clone(), &ttl()).await.unwrap();
+both!(a_created_session_loads_with_its_public_id_and_claims, |f| {
+    let (key, id) = signed_in(&f, "sub-1").await;
     assert_eq!(key.as_ref().len(), 64);
-    assert_eq!(f.store.load(&key).await.unwrap(), Some(saved));
-}
+    let loaded = view(&f, &key).await.expect("live");
+    assert_eq!(loaded.id, id);
+    assert_eq!(loaded.user.sub, "sub-1");
+    assert_eq!(loaded.user.roles, ["admin"]);
+    assert!(loaded.can_refresh);
+    assert!(loaded.access_expires_at.is_some());
+    // The public id is not derived from the cookie.
+    assert!(!key.as_ref().contains(&id.to_string().replace('-', "")));
+});
 
-#[tokio::test]
-async fn keys_are_unique_and_only_their_hash_is_stored() {
-    let f = fixture().await;
+both!(
+    saving_returns_the_created_id_and_refuses_free_form_state,
+    |f| {
+        let user_id = user(&f.pool, "sub-1").await;
+        let created = f
+            .sessions
+            .create(new_session(user_id, "sub-1"), &[])
+            .await
+            .unwrap();
+        let expected = created.key().to_owned();
+        let state = HashMap::from([(
+            store::CREATED.to_owned(),
+            serde_json::to_string(&expected).unwrap(),
+        )]);
+        let key = f.store.save(state, &ttl()).await.unwrap();
+        assert_eq!(key.as_ref(), expected);
+        assert_eq!(rows(&f.pool).await, 1, "save wrote nothing more");
+
+        let free_form = HashMap::from([("cart".to_owned(), "[1,2,3]".to_owned())]);
+        assert!(f.store.save(free_form, &ttl()).await.is_err());
+        assert_eq!(rows(&f.pool).await, 1);
+    }
+);
+
+both!(keys_are_unique_and_only_their_hash_is_stored, |f| {
+    let user_id = user(&f.pool, "sub-1").await;
     let mut keys = std::collections::HashSet::new();
     for _ in 0..200 {
-        let key = f.store.save(state(&[("a", "1")]), &ttl()).await.unwrap();
-        assert!(keys.insert(key.as_ref().to_owned()));
+        let created = f
+            .sessions
+            .create(new_session(user_id, "sub-1"), &[])
+            .await
+            .unwrap();
+        assert!(keys.insert(created.key().to_owned()));
     }
     let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT id_hash FROM sessions")
         .fetch_all(&f.pool)
@@ -95,190 +207,349 @@ async fn keys_are_unique_and_only_their_hash_is_stored() {
         assert_eq!(hash.len(), 32);
         assert!(!keys.contains(&String::from_utf8_lossy(&hash).into_owned()));
     }
-}
+});
 
-#[tokio::test]
-async fn an_unknown_key_loads_nothing() {
-    let f = fixture().await;
+both!(an_unknown_key_loads_nothing, |f| {
     let key: SessionKey = "x".repeat(64).try_into().unwrap();
     assert_eq!(f.store.load(&key).await.unwrap(), None);
-}
+});
 
-#[tokio::test]
-async fn update_replaces_the_state_and_keeps_the_key() {
-    let f = fixture().await;
-    let key = f.store.save(state(&[("a", "1")]), &ttl()).await.unwrap();
-    let same = f
-        .store
-        .update(copy(&key), state(&[("b", "2")]), &ttl())
-        .await
-        .unwrap();
-    assert_eq!(same, key);
-    assert_eq!(
-        f.store.load(&key).await.unwrap(),
-        Some(state(&[("b", "2")]))
+both!(ending_a_session_is_final, |f| {
+    let (key, id) = signed_in(&f, "sub-1").await;
+    assert!(view(&f, &key).await.is_some());
+    assert!(f.sessions.end(id).await.unwrap());
+    assert!(
+        view(&f, &key).await.is_none(),
+        "gone at once, cached or not"
     );
-}
-
-#[tokio::test]
-async fn delete_removes_the_row() {
-    let f = fixture().await;
-    let key = f.store.save(state(&[("a", "1")]), &ttl()).await.unwrap();
-    f.store.delete(&key).await.unwrap();
-    assert_eq!(f.store.load(&key).await.unwrap(), None);
-    assert_eq!(rows(&f.pool).await, 0);
-    // Deleting twice is not an error.
-    f.store.delete(&key).await.unwrap();
-}
-
-#[tokio::test]
-async fn update_after_delete_does_not_resurrect_the_session() {
-    let f = fixture().await;
-    let key = f.store.save(state(&[("a", "1")]), &ttl()).await.unwrap();
-    f.store.delete(&key).await.unwrap();
+    assert!(
+        !f.sessions.end(id).await.unwrap(),
+        "ending twice is no error"
+    );
+    // An update racing the logout brings nothing back.
     let returned = f
         .store
-        .update(copy(&key), state(&[("a", "2")]), &ttl())
+        .update(copy(&key), HashMap::new(), &ttl())
         .await
         .unwrap();
-    assert_eq!(f.store.load(&returned).await.unwrap(), None);
+    assert!(view(&f, &returned).await.is_none());
+    f.store.delete(&key).await.unwrap();
     assert_eq!(rows(&f.pool).await, 0);
-    f.store.update_ttl(&key, &ttl()).await.unwrap();
-    assert_eq!(rows(&f.pool).await, 0);
-}
+});
 
-#[tokio::test]
-async fn idle_sessions_expire_and_activity_slides_the_window() {
-    let f = fixture().await;
-    let key = f.store.save(state(&[("a", "1")]), &ttl()).await.unwrap();
+both!(the_store_deletes_what_actix_session_purges, |f| {
+    let (key, _) = signed_in(&f, "sub-1").await;
+    assert!(view(&f, &key).await.is_some());
+    f.store.delete(&key).await.unwrap();
+    assert!(view(&f, &key).await.is_none());
+    assert_eq!(rows(&f.pool).await, 0);
+});
+
+both!(idle_sessions_expire_and_use_slides_the_window, |f| {
+    let (key, _) = signed_in(&f, "sub-1").await;
     f.clock.advance(IDLE - Duration::from_secs(1));
-    assert!(
-        f.store.load(&key).await.unwrap().is_some(),
-        "just before idle"
-    );
+    let seen = view(&f, &key).await.expect("just before idle");
+    let touched = f.sessions.touch_if_due(seen).await.unwrap().expect("live");
+    assert!(touched.idle_expires_at > touched.last_seen_at);
     f.clock.advance(IDLE - Duration::from_secs(1));
-    assert!(
-        f.store.load(&key).await.unwrap().is_some(),
-        "slid by the read"
-    );
+    assert!(view(&f, &key).await.is_some(), "slid by the use");
     f.clock.advance(IDLE + Duration::from_secs(1));
-    assert_eq!(f.store.load(&key).await.unwrap(), None, "idle expired");
-}
+    assert!(view(&f, &key).await.is_none(), "idle expired");
+});
 
-#[tokio::test]
-async fn update_ttl_slides_the_idle_window_too() {
-    let f = fixture().await;
-    let key = f.store.save(state(&[("a", "1")]), &ttl()).await.unwrap();
-    f.clock.advance(IDLE - Duration::from_secs(1));
-    f.store.update_ttl(&key, &ttl()).await.unwrap();
-    f.clock.advance(IDLE - Duration::from_secs(1));
-    assert!(f.store.load(&key).await.unwrap().is_some());
-}
+both!(loading_never_slides_the_idle_deadline, |f| {
+    let (key, _) = signed_in(&f, "sub-1").await;
+    f.clock.advance(IDLE / 2);
+    assert!(view(&f, &key).await.is_some());
+    f.clock.advance(IDLE / 2 + Duration::from_secs(1));
+    assert!(view(&f, &key).await.is_none(), "a load is a pure read");
+});
 
-#[tokio::test]
-async fn sessions_end_at_the_absolute_timeout_however_active() {
-    let f = fixture().await;
-    let key = f.store.save(state(&[("a", "1")]), &ttl()).await.unwrap();
+both!(touches_are_throttled_to_one_write_a_minute, |f| {
+    let (key, _) = signed_in(&f, "sub-1").await;
+    let first = view(&f, &key).await.unwrap();
+    f.clock.advance(Duration::from_secs(30));
+    let same = f
+        .sessions
+        .touch_if_due(first.clone())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        same.last_seen_at, first.last_seen_at,
+        "no write within a minute"
+    );
+    f.clock.advance(Duration::from_secs(31));
+    let moved = f.sessions.touch_if_due(same).await.unwrap().unwrap();
+    assert!(moved.last_seen_at > first.last_seen_at);
+    let stored: time::OffsetDateTime = sqlx::query_scalar("SELECT last_seen_at FROM sessions")
+        .fetch_one(&f.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, moved.last_seen_at);
+});
+
+both!(sessions_end_at_the_absolute_timeout_however_active, |f| {
+    let (key, _) = signed_in(&f, "sub-1").await;
     let step = Duration::from_secs(300);
     let mut elapsed = Duration::ZERO;
     while elapsed + step < ABSOLUTE {
         f.clock.advance(step);
         elapsed += step;
-        assert!(
-            f.store.load(&key).await.unwrap().is_some(),
-            "at {elapsed:?}"
-        );
+        let seen = view(&f, &key)
+            .await
+            .unwrap_or_else(|| panic!("live at {elapsed:?}"));
+        let touched = f.sessions.touch_if_due(seen).await.unwrap().unwrap();
+        assert!(touched.idle_expires_at <= touched.absolute_expires_at);
     }
     f.clock.advance(ABSOLUTE - elapsed);
-    assert_eq!(f.store.load(&key).await.unwrap(), None);
-    // Updates cannot extend it either.
-    f.store
-        .update(copy(&key), state(&[("a", "2")]), &ttl())
-        .await
-        .unwrap();
-    assert_eq!(f.store.load(&key).await.unwrap(), None);
-}
+    assert!(view(&f, &key).await.is_none());
+});
 
-#[tokio::test]
-async fn the_sweeper_removes_expired_rows_only() {
-    let f = fixture().await;
-    let old = f.store.save(state(&[("a", "1")]), &ttl()).await.unwrap();
+both!(the_sweeper_removes_expired_rows_only, |f| {
+    let (old, _) = signed_in(&f, "sub-1").await;
     f.clock.advance(IDLE / 2);
-    let fresh = f.store.save(state(&[("a", "2")]), &ttl()).await.unwrap();
+    let (fresh, _) = signed_in(&f, "sub-2").await;
     f.clock.advance(IDLE / 2 + Duration::from_secs(1));
-    assert_eq!(f.store.sweep_expired().await.unwrap(), 1);
+    assert_eq!(f.sessions.sweep_expired().await.unwrap(), 1);
     assert_eq!(rows(&f.pool).await, 1);
-    assert_eq!(f.store.load(&old).await.unwrap(), None);
-    assert!(f.store.load(&fresh).await.unwrap().is_some());
-}
+    assert!(view(&f, &old).await.is_none());
+    assert!(view(&f, &fresh).await.is_some());
+});
 
-#[tokio::test]
-async fn oversized_states_are_refused_not_stored() {
-    let f = fixture().await;
-    let huge = "x".repeat(70 * 1024);
-    assert!(f.store.save(state(&[("a", &huge)]), &ttl()).await.is_err());
-    assert_eq!(rows(&f.pool).await, 0);
-}
+both!(a_users_sessions_end_together_and_others_stay, |f| {
+    let user_id = user(&f.pool, "sub-1").await;
+    let mut keys = Vec::new();
+    for _ in 0..3 {
+        let created = f
+            .sessions
+            .create(new_session(user_id, "sub-1"), &[])
+            .await
+            .unwrap();
+        keys.push(key_of(created));
+    }
+    let (other, _) = signed_in(&f, "sub-2").await;
+    for key in &keys {
+        assert!(view(&f, key).await.is_some()); // cached now, when the cache is on
+    }
+    let keep = view(&f, &keys[0]).await.unwrap().id;
+    assert_eq!(
+        f.sessions
+            .end_all_for_user(user_id, Some(keep))
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(view(&f, &keys[0]).await.is_some(), "kept");
+    assert!(view(&f, &keys[1]).await.is_none());
+    assert_eq!(f.sessions.end_all_for_user(user_id, None).await.unwrap(), 1);
+    assert!(view(&f, &keys[0]).await.is_none());
+    assert!(view(&f, &other).await.is_some());
+});
 
-#[tokio::test]
-async fn signed_in_sessions_are_indexed_by_user_and_provider_session() {
-    let f = fixture().await;
-    let user_id = uuid::Uuid::new_v4();
-    sqlx::query(
-        "INSERT INTO users (id, issuer, subject, created_at, last_login_at) \
-         VALUES ($1, 'https://idp/', 'sub-1', now(), now())",
-    )
-    .bind(user_id)
-    .execute(&f.pool)
-    .await
-    .unwrap();
-    let auth = serde_json::json!({
-        "user_id": user_id,
-        "user": {"sub": "sub-1", "issuer": "https://idp/"},
-        "sid": "provider-session-1",
-        "id_token_sealed": "sealed",
-        "authenticated_at": 0,
-        "user_agent": "test-agent",
-    });
-    let key = f
-        .store
-        .save(state(&[(AUTH_KEY, &auth.to_string())]), &ttl())
+both!(provider_sessions_end_inside_the_callers_transaction, |f| {
+    let (key, _) = signed_in(&f, "sub-1").await;
+    assert!(view(&f, &key).await.is_some());
+    // Rolled back: nothing ended.
+    let mut tx = f.pool.begin().await.unwrap();
+    let ended = f
+        .sessions
+        .end_provider_session(&mut tx, "https://idp/", "sid-of-sub-1", None)
         .await
         .unwrap();
-    let row: (
-        Option<uuid::Uuid>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    ) = sqlx::query_as("SELECT user_id, subject, provider_sid, user_agent FROM sessions")
-        .fetch_one(&f.pool)
+    assert_eq!(ended.count(), 1);
+    tx.rollback().await.unwrap();
+    assert!(
+        view(&f, &key).await.is_some(),
+        "a rolled-back end ends nothing"
+    );
+    // Committed: ended.
+    let mut tx = f.pool.begin().await.unwrap();
+    let ended = f
+        .sessions
+        .end_provider_session(&mut tx, "https://idp/", "sid-of-sub-1", Some("sub-1"))
         .await
         .unwrap();
-    assert_eq!(row.0, Some(user_id));
-    assert_eq!(row.1.as_deref(), Some("sub-1"));
-    assert_eq!(row.2.as_deref(), Some("provider-session-1"));
-    assert_eq!(row.3.as_deref(), Some("test-agent"));
+    tx.commit().await.unwrap();
+    f.sessions.forget(ended);
+    assert!(view(&f, &key).await.is_none());
+});
 
-    assert_eq!(f.store.delete_for_user(user_id).await.unwrap(), 1);
-    assert_eq!(f.store.load(&key).await.unwrap(), None);
-}
+both!(a_new_login_replaces_the_previous_session, |f| {
+    let (old_key, old_id) = signed_in(&f, "sub-1").await;
+    let user_id = user(&f.pool, "sub-2").await;
+    let created = f
+        .sessions
+        .create(new_session(user_id, "sub-2"), &[old_id])
+        .await
+        .unwrap();
+    assert!(view(&f, &old_key).await.is_none());
+    assert!(view(&f, &key_of(created)).await.is_some());
+});
+
+both!(tokens_are_sealed_at_rest_and_open_for_their_session, |f| {
+    let (_, id) = signed_in(&f, "sub-1").await;
+    let sealed: (String, String) =
+        sqlx::query_as("SELECT tokens_sealed, id_token_sealed FROM sessions")
+            .fetch_one(&f.pool)
+            .await
+            .unwrap();
+    assert!(!sealed.0.contains("access-token-value") && !sealed.1.contains("id.token"));
+    let kept = f.sessions.tokens(id).await.unwrap().unwrap();
+    assert_eq!(kept.id_token.as_deref(), Some("id.token.value"));
+    let tokens = kept.tokens.unwrap();
+    assert_eq!(tokens.access_token, "access-token-value");
+    assert_eq!(tokens.refresh_token.as_deref(), Some("refresh-token-value"));
+});
+
+both!(
+    a_refresh_lease_is_exclusive_and_the_write_back_compares_and_swaps,
+    |f| {
+        let (key, id) = signed_in(&f, "sub-1").await;
+        let buffer = Duration::from_secs(60);
+        let lease = Duration::from_secs(30);
+        assert_eq!(
+            f.sessions
+                .claim_refresh(id, buffer, lease)
+                .await
+                .unwrap()
+                .err(),
+            Some(NoLease::NotDue),
+            "the access token is good for ten minutes"
+        );
+        f.clock.advance(Duration::from_secs(560));
+        let claimed = f
+            .sessions
+            .claim_refresh(id, buffer, lease)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(
+            f.sessions.claim_refresh(id, buffer, lease).await.unwrap(),
+            Err(NoLease::Leased(_))
+        ));
+        let fresh = StoredTokens {
+            access_token: "new-access".into(),
+            refresh_token: Some("new-refresh".into()),
+            expires_at: Some(unix_in(3600)),
+        };
+        let mut demoted = view(&f, &key).await.unwrap().user;
+        demoted.roles.clear();
+        let refreshed = || backend::session::sessions::Refreshed {
+            tokens: &fresh,
+            user: &demoted,
+            id_token: None,
+        };
+        assert!(f
+            .sessions
+            .store_refreshed(id, claimed.version, refreshed())
+            .await
+            .unwrap());
+        assert!(
+            !f.sessions
+                .store_refreshed(id, claimed.version, refreshed())
+                .await
+                .unwrap(),
+            "a second write at the old version loses"
+        );
+        let now = view(&f, &key).await.unwrap();
+        assert!(now.user.roles.is_empty(), "claims follow the tokens");
+        let kept = f.sessions.tokens(id).await.unwrap().unwrap();
+        assert_eq!(kept.tokens.unwrap().access_token, "new-access");
+        assert_eq!(
+            kept.id_token.as_deref(),
+            Some("id.token.value"),
+            "kept without a new one"
+        );
+    }
+);
+
+both!(a_failed_refresh_backs_off_exponentially, |f| {
+    let (key, id) = signed_in(&f, "sub-1").await;
+    let (buffer, lease) = (Duration::from_secs(900), Duration::from_secs(30));
+    let base = Duration::from_secs(5);
+    let cap = Duration::from_secs(300);
+    let claimed = f
+        .sessions
+        .claim_refresh(id, buffer, lease)
+        .await
+        .unwrap()
+        .unwrap();
+    f.sessions
+        .record_refresh_failure(id, claimed.version, base, cap)
+        .await
+        .unwrap();
+    let backing_off = view(&f, &key).await.unwrap();
+    assert!(
+        backing_off.refresh_retry_at.is_some(),
+        "replicas see the back-off"
+    );
+    assert!(matches!(
+        f.sessions.claim_refresh(id, buffer, lease).await.unwrap(),
+        Err(NoLease::BackingOff(_))
+    ));
+    f.clock.advance(base);
+    let claimed = f
+        .sessions
+        .claim_refresh(id, buffer, lease)
+        .await
+        .unwrap()
+        .unwrap();
+    f.sessions
+        .record_refresh_failure(id, claimed.version, base, cap)
+        .await
+        .unwrap();
+    f.clock.advance(base);
+    assert!(
+        f.sessions
+            .claim_refresh(id, buffer, lease)
+            .await
+            .unwrap()
+            .is_err(),
+        "the second back-off is twice as long"
+    );
+    f.clock.advance(base);
+    assert!(f
+        .sessions
+        .claim_refresh(id, buffer, lease)
+        .await
+        .unwrap()
+        .is_ok());
+    assert!(
+        view(&f, &key).await.is_some(),
+        "failures never end a session"
+    );
+});
+
+both!(
+    a_database_failure_is_reported_in_the_state_not_as_an_error,
+    |f| {
+        let (key, _) = signed_in(&f, "sub-2").await;
+        f.sessions.cache().suspend(); // as when the database goes away: nothing served from memory
+        f.pool.close().await;
+        let state = f.store.load(&key).await.expect("load itself does not fail");
+        let state = state.expect("not an anonymous answer");
+        assert!(state.contains_key(store::UNAVAILABLE));
+        assert!(!state.contains_key(store::LIVE));
+    }
+);
 
 /// C02: ten thousand sessions, all ids distinct, 64 alphanumerics (~380 bits) each.
 #[tokio::test]
 async fn c02_ten_thousand_session_ids_are_unique_and_long() {
-    let f = fixture().await;
+    let f = fixture(false).await;
+    let user_id = user(&f.pool, "sub-1").await;
     let mut seen = std::collections::HashSet::new();
-    let ttl = ttl();
     for _ in 0..100 {
         let batch = futures_util::future::join_all(
-            (0..100).map(|_| f.store.save(state(&[("a", "1")]), &ttl)),
+            (0..100).map(|_| f.sessions.create(new_session(user_id, "sub-1"), &[])),
         )
         .await;
-        for key in batch {
-            let key = key.unwrap();
-            assert_eq!(key.as_ref().len(), 64);
-            assert!(key.as_ref().chars().all(|c| c.is_ascii_alphanumeric()));
-            assert!(seen.insert(key.as_ref().to_owned()));
+        for created in batch {
+            let key = created.unwrap().key().to_owned();
+            assert_eq!(key.len(), 64);
+            assert!(key.chars().all(|c| c.is_ascii_alphanumeric()));
+            assert!(seen.insert(key));
         }
     }
     assert_eq!(seen.len(), 10_000);

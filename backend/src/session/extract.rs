@@ -1,0 +1,158 @@
+//! What handlers take: [`CurrentSession`] ("who is calling", 401 otherwise),
+//! [`OptionalSession`] (for routes that also serve visitors), and [`SessionCookie`] to begin or
+//! end the browser's session. No handler sees the cookie, its hash or actix-session's state.
+
+use std::future::{ready, Ready};
+
+use actix_session::{Session, SessionExt};
+use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use tracing_actix_web::RootSpan;
+use uuid::Uuid;
+
+use super::{
+    model::{SessionId, SessionView},
+    refresh::Refresher,
+    sessions::{CreatedSession, Sessions},
+    store::{CREATED, LIVE, UNAVAILABLE},
+};
+use crate::error::ApiError;
+
+/// The signed-in session making this request: 401 JSON `unauthenticated` without one, 503
+/// `store_unavailable` when the database cannot tell. Taking it slides the idle deadline (at
+/// most once a minute) and, with refresh on, refreshes a due access token first.
+#[derive(Debug, Clone)]
+pub struct CurrentSession(SessionView);
+
+impl CurrentSession {
+    /// The session's public id.
+    pub fn id(&self) -> SessionId {
+        self.0.id
+    }
+
+    /// The user's id in this app.
+    pub fn user_id(&self) -> Uuid {
+        self.0.user_id
+    }
+
+    pub fn user(&self) -> &shared::User {
+        &self.0.user
+    }
+
+    pub fn roles(&self) -> &[String] {
+        &self.0.user.roles
+    }
+
+    pub fn permissions(&self) -> &[String] {
+        &self.0.user.permissions
+    }
+
+    /// The whole session: deadlines, access token expiry.
+    pub fn view(&self) -> &SessionView {
+        &self.0
+    }
+
+    pub fn into_user(self) -> shared::User {
+        self.0.user
+    }
+}
+
+/// The session actix-session loaded for this request, as this module put it there.
+fn loaded(req: &HttpRequest) -> Result<Option<SessionView>, ApiError> {
+    let session = req.get_session();
+    if session.contains_key(UNAVAILABLE) {
+        return Err(ApiError::StoreUnavailable);
+    }
+    // A state that no longer parses (written by another version) counts as signed out.
+    let view = session.get::<SessionView>(LIVE).unwrap_or(None);
+    if let Some(view) = &view {
+        if let Some(span) = req.extensions().get::<RootSpan>() {
+            span.record("session_id", tracing::field::display(view.id));
+        }
+    }
+    Ok(view)
+}
+
+impl FromRequest for CurrentSession {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let view = loaded(&req)?.ok_or(ApiError::Unauthenticated)?;
+            let sessions = req
+                .app_data::<web::Data<Sessions>>()
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("Sessions not registered")))?;
+            let view = match sessions.touch_if_due(view.clone()).await {
+                Ok(Some(view)) => view,
+                Ok(None) => return Err(ended(&req)),
+                Err(e) => {
+                    // The session is valid; only its idle deadline did not move this time.
+                    tracing::warn!(error = %e, "the idle deadline could not slide");
+                    view
+                }
+            };
+            let view = match req.app_data::<web::Data<Refresher>>() {
+                Some(refresher) => refresher
+                    .clone()
+                    .into_inner()
+                    .keep_fresh(view)
+                    .await
+                    .ok_or_else(|| ended(&req))?,
+                None => view,
+            };
+            Ok(CurrentSession(view))
+        })
+    }
+}
+
+/// The session ended under this request: clear the browser's cookie on the way out.
+fn ended(req: &HttpRequest) -> ApiError {
+    req.get_session().purge();
+    ApiError::Unauthenticated
+}
+
+/// The caller's session if there is one, without sliding or refreshing it; 503 when the
+/// database cannot tell (so a logout is never faked).
+#[derive(Debug, Clone)]
+pub struct OptionalSession(pub Option<SessionView>);
+
+impl FromRequest for OptionalSession {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(loaded(req).map(OptionalSession))
+    }
+}
+
+/// The browser's session cookie: begin a session a login created, or end one.
+pub struct SessionCookie(Session);
+
+impl SessionCookie {
+    /// Gives the browser the session `Sessions::create` made: a brand-new id in the cookie (any
+    /// previous one is replaced).
+    pub fn begin(&self, created: CreatedSession) -> Result<(), ApiError> {
+        self.0.clear();
+        self.0
+            .insert(CREATED, created.key)
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("session cookie: {e}")))?;
+        self.0.renew();
+        Ok(())
+    }
+
+    /// Clears the cookie (and ends what it names, if anything is left of it).
+    pub fn end(&self) {
+        self.0.purge();
+    }
+}
+
+impl FromRequest for SessionCookie {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(Ok(SessionCookie(req.get_session())))
+    }
+}

@@ -6,7 +6,7 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use crate::session::CacheSettings;
+use crate::{client::TrustedProxies, session::CacheSettings};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -175,6 +175,8 @@ pub struct Config {
     /// The in-process session cache (`SESSION_CACHE`, `SESSION_CACHE_MAX_ENTRIES`,
     /// `SESSION_CACHE_MAX_MB`); `None` when off.
     pub session_cache: Option<CacheSettings>,
+    /// Proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// One allow-listed downstream API.
@@ -329,6 +331,9 @@ impl Config {
         let refresh_buffer = duration("TOKEN_REFRESH_BUFFER", Duration::from_secs(60))?;
         let upstreams = parse_upstreams(get("API_PROXY_UPSTREAMS").as_deref())?;
         let session_cache = parse_session_cache(&get)?;
+        let trusted_proxies =
+            TrustedProxies::parse(get("TRUSTED_PROXIES").as_deref().unwrap_or(""))
+                .map_err(|r| invalid("TRUSTED_PROXIES", r))?;
 
         Ok(Self {
             secrets,
@@ -353,6 +358,7 @@ impl Config {
             refresh_buffer,
             upstreams,
             session_cache,
+            trusted_proxies,
         })
     }
 

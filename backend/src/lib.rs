@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod client;
 pub mod clock;
 pub mod config;
 pub mod crypto;
@@ -14,6 +15,7 @@ pub mod fuzz_checks;
 #[cfg(test)]
 mod fuzz_tests;
 pub mod health;
+pub mod messages;
 pub mod oidc;
 pub mod proxy;
 pub mod security_headers;

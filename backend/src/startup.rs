@@ -24,7 +24,7 @@ use crate::{
     config::Config,
     crypto::Keyring,
     error::{json_errors, ApiError},
-    health,
+    health, messages,
     oidc::{http::ProviderHttp, ProviderHandle},
     proxy,
     security_headers::{add_security_headers, SecurityHeaders},
@@ -155,6 +155,7 @@ impl Application {
                 .app_data(web::JsonConfig::default().limit(16 * 1024))
                 .app_data(web::FormConfig::default().limit(64 * 1024))
                 .wrap(Compress::default())
+                .wrap(from_fn(auth::logout_return::resume_after_provider_logout))
                 .wrap(from_fn(json_errors))
                 .wrap(from_fn(add_security_headers))
                 .wrap(from_fn(request_id_header))
@@ -168,6 +169,7 @@ impl Application {
                         .wrap(from_fn(csrf::require_same_origin))
                         .configure(auth::configure)
                         .configure(admin::configure)
+                        .configure(messages::configure)
                         .configure(proxy::configure)
                         .default_service(web::to(|| async { Err::<&str, _>(ApiError::NotFound) })),
                 )

@@ -6,7 +6,7 @@
 //! leaves no session and clears the transaction cookie. A browser navigation is sent back to
 //! the SPA with `?login_error=<code>`; other clients get the JSON error and its status.
 
-use actix_web::{http::header, web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use openidconnect::{
     AuthorizationCode, Nonce, OAuth2TokenResponse, PkceCodeVerifier, RequestTokenError,
 };
@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 
 use super::{
     login::provider_error,
+    navigation,
     transaction::{LoginTransaction, TransactionError, TRANSACTION_TTL},
 };
 use crate::{
@@ -108,7 +109,7 @@ pub async fn callback(
                 state.config.base_url.join_path(&return_to),
             ))
             .finish(),
-        Err(err) => failure_response(&req, &state, &err),
+        Err(err) => navigation::failure_response(&req, &state.config.base_url, &err),
     };
     response.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -118,28 +119,6 @@ pub async fn callback(
         let _ = response.add_cookie(&state.txn_cookies.removal(&name));
     }
     response
-}
-
-fn failure_response(req: &HttpRequest, state: &AppState, err: &ApiError) -> HttpResponse {
-    let navigation = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    if navigation {
-        // Logged like any API error, then shown by the SPA.
-        let _ = err.error_response();
-        let location = state.config.base_url.join_path(&format!(
-            "/?{}={}",
-            shared::LOGIN_ERROR_PARAM,
-            err.code().as_str()
-        ));
-        HttpResponse::Found()
-            .insert_header((header::LOCATION, location))
-            .finish()
-    } else {
-        err.error_response()
-    }
 }
 
 async fn finish_login(
@@ -212,6 +191,7 @@ async fn finish_login(
         now: state.clock.now(),
         leeway: state.config.id_token_leeway,
         login_started_at: Some(txn.created_at),
+        max_age: txn.max_age.map(std::time::Duration::from_secs),
         allowed_algs: &state.allowed_algs,
         roles_claim: &state.config.roles_claim,
     };
@@ -265,6 +245,8 @@ async fn finish_login(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|ua| printable(ua, 256));
+    let client_network =
+        crate::client::client_ip(req, &state.config.trusted_proxies).map(crate::client::network_of);
     let replacing: Vec<_> = previous.into_iter().chain(txn.previous_session).collect();
     let created = state
         .sessions
@@ -274,6 +256,7 @@ async fn finish_login(
                 user: verified.user,
                 provider_sid: verified.sid,
                 user_agent,
+                client_network,
                 id_token,
                 tokens,
                 authenticated_at: now,

@@ -1,10 +1,14 @@
 //! `GET /api/auth/login?returnTo=/path`: starts the authorization-code flow (PKCE S256,
-//! state, nonce). Writes nothing to the database; the transaction travels in a sealed cookie.
+//! state, nonce), passing on the allowed authorization parameters (`LoginOptions`). Writes
+//! nothing to the database; the transaction travels in a sealed cookie. A browser that cannot
+//! be sent to the provider lands on the SPA's explanation, never on a JSON page.
 
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use openidconnect::{core::CoreAuthenticationFlow, CsrfToken, Nonce, PkceCodeChallenge, Scope};
 
-use super::{return_to::ReturnTo, transaction::LoginTransaction};
+use super::{
+    login_options::LoginOptions, navigation, return_to::ReturnTo, transaction::LoginTransaction,
+};
 use crate::{
     error::ApiError, oidc::provider::DiscoveryError, session::OptionalSession, state::AppState,
 };
@@ -13,7 +17,19 @@ pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: Result<OptionalSession, ApiError>,
+) -> HttpResponse {
+    match start(&req, &state, session).await {
+        Ok(response) => response,
+        Err(err) => navigation::failure_response(&req, &state.config.base_url, &err),
+    }
+}
+
+async fn start(
+    req: &HttpRequest,
+    state: &AppState,
+    session: Result<OptionalSession, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
+    let options = LoginOptions::parse(req.query_string())?;
     let provider = state.provider.get().await.map_err(provider_error)?;
     let requested = first_param(req.query_string(), "returnTo");
     let return_to = ReturnTo::parse_or_root(requested.as_deref(), &state.config.base_url);
@@ -33,6 +49,9 @@ pub async fn login(
     if let Some(audience) = &state.config.audience {
         request = request.add_extra_param("audience", audience.clone());
     }
+    for (name, value) in &options.params {
+        request = request.add_extra_param(*name, value.clone());
+    }
     let (url, csrf_state, nonce) = request.url();
 
     let txn = LoginTransaction {
@@ -44,12 +63,13 @@ pub async fn login(
         // Ended at the callback (a new login always gets a new session). Unknown when the
         // store cannot tell: the login goes on.
         previous_session: session.ok().and_then(|s| s.0).map(|view| view.id),
+        max_age: options.max_age,
     };
     let mut response = HttpResponse::Found();
     response
         .insert_header((header::LOCATION, url.as_str()))
         .insert_header((header::CACHE_CONTROL, "no-store"));
-    for eviction in state.txn_cookies.evictions(&req, &state.keys) {
+    for eviction in state.txn_cookies.evictions(req, &state.keys) {
         response.cookie(eviction);
     }
     response.cookie(state.txn_cookies.write(&state.keys, &txn));

@@ -3,14 +3,19 @@
 //! `post_logout_redirect_uri`), Auth0's `/v2/logout` when the tenant has no RP-initiated
 //! logout, else the app.
 //!
+//! `?returnTo=/path` brings the browser back to that same-origin path, after the provider's
+//! logout too (`logout_return`).
+//!
 //! `POST` (with the anti-forgery header, checked by the CSRF middleware) answers JSON.
-//! `GET` works for a same-origin navigation (the seed's plain link) and redirects; a
-//! cross-site GET logs nobody out.
+//! `GET` works for a same-origin top-level navigation (the seed's plain link: fetch metadata
+//! `Sec-Fetch-Site: same-origin` and `Sec-Fetch-Mode: navigate`) and redirects; anything else,
+//! an `<img>` on our own pages included, logs nobody out. (The app sends
+//! `Referrer-Policy: no-referrer`, so a `Referer` can never stand in for fetch metadata.)
 
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use url::Url;
 
-use super::{login::first_param, return_to::ReturnTo};
+use super::{login::first_param, logout_return, navigation, return_to::ReturnTo};
 use crate::{
     error::ApiError,
     oidc::revocation,
@@ -24,40 +29,59 @@ pub async fn logout_post(
     session: OptionalSession,
     cookie: SessionCookie,
 ) -> Result<HttpResponse, ApiError> {
-    let redirect_to = end_session(&req, &state, session, &cookie).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(shared::LogoutResponse { redirect_to }))
+    let next = end_session(&req, &state, session, &cookie).await?;
+    let mut response = HttpResponse::Ok();
+    response.insert_header((header::CACHE_CONTROL, "no-store"));
+    if let Some(remember) = next.remember {
+        response.cookie(remember);
+    }
+    Ok(response.json(shared::LogoutResponse {
+        redirect_to: next.redirect_to,
+    }))
 }
 
 pub async fn logout_get(
     req: HttpRequest,
     state: web::Data<AppState>,
-    session: OptionalSession,
+    session: Result<OptionalSession, ApiError>,
     cookie: SessionCookie,
-) -> Result<HttpResponse, ApiError> {
-    if !is_same_origin_navigation(&req, &state.config.base_url.origin()) {
-        return Err(ApiError::CsrfRejected(
-            "logout by GET must be a same-origin navigation",
-        ));
+) -> HttpResponse {
+    let outcome = async {
+        if !is_same_origin_navigation(&req) {
+            return Err(ApiError::CsrfRejected(
+                "logout by GET must be a same-origin top-level navigation",
+            ));
+        }
+        end_session(&req, &state, session?, &cookie).await
     }
-    let redirect_to = end_session(&req, &state, session, &cookie).await?;
-    Ok(HttpResponse::Found()
-        .insert_header((header::LOCATION, redirect_to))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish())
+    .await;
+    match outcome {
+        Ok(next) => {
+            let mut response = HttpResponse::Found();
+            response
+                .insert_header((header::LOCATION, next.redirect_to))
+                .insert_header((header::CACHE_CONTROL, "no-store"));
+            if let Some(remember) = next.remember {
+                response.cookie(remember);
+            }
+            response.finish()
+        }
+        Err(err) => navigation::failure_response(&req, &state.config.base_url, &err),
+    }
 }
 
-/// A same-origin navigation: `Sec-Fetch-Site: same-origin`, or, from a browser that does not
-/// send fetch metadata, a `Referer` on our origin. Anything else is refused.
-fn is_same_origin_navigation(req: &HttpRequest, origin: &str) -> bool {
+/// A same-origin top-level navigation, by its fetch metadata. Without fetch metadata (very old
+/// browsers), nothing tells a click from an `<img>`: refused.
+fn is_same_origin_navigation(req: &HttpRequest) -> bool {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    match header("sec-fetch-site") {
-        Some(site) => site == "same-origin",
-        None => header("referer")
-            .and_then(|r| Url::parse(r).ok())
-            .is_some_and(|r| r.origin().ascii_serialization() == origin),
-    }
+    header("sec-fetch-site") == Some("same-origin") && header("sec-fetch-mode") == Some("navigate")
+}
+
+/// Where the browser goes after logout, and the cookie that brings it back to its page after
+/// the provider's logout.
+struct Next {
+    redirect_to: String,
+    remember: Option<actix_web::cookie::Cookie<'static>>,
 }
 
 /// Ends the caller's session (row first: a database failure is a 503 and the cookie stays),
@@ -67,7 +91,7 @@ async fn end_session(
     state: &AppState,
     OptionalSession(session): OptionalSession,
     cookie: &SessionCookie,
-) -> Result<String, ApiError> {
+) -> Result<Next, ApiError> {
     let return_to = ReturnTo::parse_or_root(
         first_param(req.query_string(), "returnTo").as_deref(),
         &state.config.base_url,
@@ -75,7 +99,10 @@ async fn end_session(
     let app_url = state.config.base_url.join_path(return_to.as_str());
     let Some(session) = session else {
         cookie.end();
-        return Ok(app_url);
+        return Ok(Next {
+            redirect_to: app_url,
+            remember: None,
+        });
     };
     let kept = state.sessions.tokens(session.id).await?;
     state.sessions.end(session.id).await?;
@@ -88,7 +115,24 @@ async fn end_session(
     if let Some(refresh_token) = refresh_token {
         revoke_refresh_token(state, &refresh_token).await;
     }
-    Ok(provider_logout_url(state, id_token.as_deref()).unwrap_or(app_url))
+    Ok(match provider_logout_url(state, id_token.as_deref()) {
+        Some(provider_url) => Next {
+            redirect_to: provider_url,
+            // The provider comes back to `/`; from there, to the page.
+            remember: (return_to.as_str() != "/").then(|| {
+                logout_return::remember(
+                    &state.keys,
+                    state.config.base_url.is_https(),
+                    &return_to,
+                    state.clock.now().unix_timestamp(),
+                )
+            }),
+        },
+        None => Next {
+            redirect_to: app_url,
+            remember: None,
+        },
+    })
 }
 
 /// Revokes a refresh token at the provider (RFC 7009), if it offers revocation. Best effort:

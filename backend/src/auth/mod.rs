@@ -5,9 +5,13 @@ pub mod callback;
 pub mod csrf;
 pub mod guards;
 pub mod login;
+pub mod login_options;
 pub mod logout;
+pub mod logout_return;
 pub mod me;
+pub mod navigation;
 pub mod return_to;
+pub mod sessions;
 pub mod transaction;
 
 use actix_web::web;
@@ -43,6 +47,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/me")
                     .route(web::get().to(me::me))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                web::resource("/session")
+                    .route(web::get().to(sessions::status))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                web::resource("/session/extend")
+                    .route(web::post().to(sessions::extend))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                web::resource("/sessions")
+                    .route(web::get().to(sessions::list))
+                    .route(web::delete().to(sessions::end_others))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                web::resource("/sessions/{id}")
+                    .route(web::delete().to(sessions::end_one))
                     .default_service(not_allowed()),
             ),
     );

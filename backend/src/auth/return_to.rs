@@ -5,7 +5,9 @@ use url::{Position, Url};
 
 use crate::config::BaseUrl;
 
-const MAX_LEN: usize = 2048;
+/// Longest return path, before and after normalisation. The login transaction cookie is sized
+/// for it (see `transaction::tests::the_longest_return_path_fits_the_cookie`).
+pub const MAX_LEN: usize = 1024;
 
 /// A same-origin path (with optional query and fragment), normalised, starting with exactly
 /// one `/`.
@@ -49,6 +51,9 @@ impl ReturnTo {
             return None;
         }
         let path = &joined[Position::BeforePath..];
+        if path.len() > MAX_LEN {
+            return None;
+        }
         if !path.starts_with('/') || path.starts_with("//") || path.starts_with("/\\") {
             return None;
         }
@@ -132,6 +137,10 @@ mod tests {
     #[test]
     fn over_long_values_become_root() {
         assert_eq!(parse(&format!("/{}", "a".repeat(MAX_LEN))), "/");
+        let longest = format!("/{}", "a".repeat(MAX_LEN - 1));
+        assert_eq!(parse(&longest), longest);
+        // Short before normalisation, too long after (each `é` becomes `%C3%A9`).
+        assert_eq!(parse(&format!("/{}", "é".repeat(300))), "/");
     }
 
     /// oauth2-proxy's open-redirect corpus (tests/data/openredirects.txt): every payload,

@@ -23,8 +23,9 @@ pub const TRANSACTION_TTL: std::time::Duration = std::time::Duration::from_secs(
 /// Pending logins kept per browser.
 pub const MAX_PENDING: usize = 5;
 const NAME_STEM: &str = "bff_txn_";
-/// A cookie value larger than this is not ours.
-const MAX_COOKIE_VALUE: usize = 1024;
+/// A cookie value larger than this is not ours. Every transaction we write fits (the longest
+/// return path included), well under browsers' 4 KB per cookie.
+const MAX_COOKIE_VALUE: usize = 2048;
 /// `state` values we issue are 43 characters of base64url; accept nothing odd.
 const MAX_STATE_LEN: usize = 128;
 
@@ -40,6 +41,10 @@ pub struct LoginTransaction {
     /// is `SameSite=Strict`, so it does not come along on the provider's redirect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_session: Option<SessionId>,
+    /// `max_age` asked of the provider (seconds): the ID token's `auth_time` is checked
+    /// against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<u64>,
 }
 
 /// Names, writes and reads transaction cookies.
@@ -207,11 +212,47 @@ mod tests {
             return_to: ReturnTo::root(),
             created_at,
             previous_session: None,
+            max_age: None,
         }
     }
 
     fn at(secs: i64) -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp(secs).unwrap()
+    }
+
+    #[test]
+    fn the_longest_return_path_fits_the_cookie() {
+        let keys = keys();
+        let cookies = TransactionCookies::new(true);
+        let base = crate::config::BaseUrl::parse("https://app.example.com").unwrap();
+        let longest = format!(
+            "/{}",
+            "%25".repeat((super::super::return_to::MAX_LEN - 1) / 3)
+        );
+        let mut txn = txn(&"s".repeat(43), 1_000);
+        txn.return_to = ReturnTo::parse_or_root(Some(&longest), &base);
+        assert_eq!(
+            txn.return_to.as_str(),
+            longest,
+            "accepted as the longest path"
+        );
+        txn.nonce = "n".repeat(43);
+        txn.pkce_verifier = "v".repeat(43);
+        txn.previous_session = Some(crate::session::SessionId::from(uuid::Uuid::new_v4()));
+        txn.max_age = Some(u64::MAX);
+        let cookie = cookies.write(&keys, &txn);
+        assert!(
+            cookie.value().len() <= MAX_COOKIE_VALUE,
+            "{}",
+            cookie.value().len()
+        );
+        let req = actix_web::test::TestRequest::default()
+            .cookie(cookie)
+            .to_http_request();
+        assert_eq!(
+            cookies.read(&req, &keys, &txn.state, at(1_001)).unwrap(),
+            txn
+        );
     }
 
     #[test]

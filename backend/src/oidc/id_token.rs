@@ -45,6 +45,8 @@ pub struct Expectations<'a> {
     /// When the login started (Unix seconds): a token issued before it is not for this login.
     /// `None` for a refresh.
     pub login_started_at: Option<i64>,
+    /// The login asked for `max_age`: `auth_time` must be present and no older than this.
+    pub max_age: Option<Duration>,
     pub allowed_algs: &'a [CoreJwsSigningAlgorithm],
     pub roles_claim: &'a str,
 }
@@ -115,6 +117,21 @@ fn verify_token(
                 "azp `{}` is not this client",
                 bounded(azp.as_str())
             )));
+        }
+    }
+    if let Some(max_age) = expect.max_age {
+        let Some(auth_time) = claims.auth_time() else {
+            return Err(IdTokenError::Invalid(
+                "max_age was asked but auth_time is missing".into(),
+            ));
+        };
+        let oldest = time::Duration::try_from(max_age)
+            .ok()
+            .and_then(|max_age| now.checked_sub(max_age + leeway));
+        if oldest.is_some_and(|oldest| auth_time.timestamp() < oldest.unix_timestamp()) {
+            return Err(IdTokenError::Invalid(
+                "auth_time is older than max_age allows".into(),
+            ));
         }
     }
     let subject = claims.subject().as_str();

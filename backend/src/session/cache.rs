@@ -156,6 +156,12 @@ impl SessionCache {
         found
     }
 
+    /// Whether an entry is cached (not counted as a hit or miss).
+    pub fn contains(&self, hash: &KeyHash) -> bool {
+        self.active()
+            .is_some_and(|entries| entries.contains_key(hash))
+    }
+
     /// Taken before a database read whose result may be inserted.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)

@@ -113,6 +113,20 @@ fn ended(req: &HttpRequest) -> ApiError {
     ApiError::Unauthenticated
 }
 
+/// The signed-in session, without sliding or refreshing it (401 without one, 503 when the
+/// database cannot tell): for reading its status.
+#[derive(Debug, Clone)]
+pub struct PeekSession(pub SessionView);
+
+impl FromRequest for PeekSession {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(loaded(req).and_then(|view| view.map(PeekSession).ok_or(ApiError::Unauthenticated)))
+    }
+}
+
 /// The caller's session if there is one, without sliding or refreshing it; 503 when the
 /// database cannot tell (so a logout is never faked).
 #[derive(Debug, Clone)]

@@ -20,8 +20,8 @@ pub mod store;
 
 pub use cache::{CacheSettings, SessionCache};
 pub use cookie::SessionCookieConfig;
-pub use extract::{CurrentSession, OptionalSession, SessionCookie};
-pub use model::{NewSession, SessionId, SessionTokens, SessionView, StoredTokens};
+pub use extract::{CurrentSession, OptionalSession, PeekSession, SessionCookie};
+pub use model::{NewSession, SessionId, SessionListing, SessionTokens, SessionView, StoredTokens};
 pub use refresh::Refresher;
 pub use repository::CHANNEL;
 pub use sessions::{Sessions, Timeouts};

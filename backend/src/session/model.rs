@@ -106,6 +106,8 @@ pub struct NewSession {
     /// The provider's session id (`sid` claim), for back-channel logout.
     pub provider_sid: Option<String>,
     pub user_agent: Option<String>,
+    /// The client's network, coarse (`client::network_of`).
+    pub client_network: Option<String>,
     /// The raw ID token, kept (sealed) for `id_token_hint` at logout.
     pub id_token: Option<String>,
     /// The access and refresh tokens, kept (sealed) for calling APIs.
@@ -167,6 +169,7 @@ pub struct SessionListing {
     pub created_at: OffsetDateTime,
     pub last_seen_at: OffsetDateTime,
     pub user_agent: Option<String>,
+    pub client_network: Option<String>,
 }
 
 #[cfg(test)]

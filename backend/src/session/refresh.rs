@@ -309,6 +309,7 @@ impl Refresher {
             now,
             leeway: self.config.id_token_leeway,
             login_started_at: None,
+            max_age: None,
             allowed_algs: &self.allowed_algs,
             roles_claim: &self.config.roles_claim,
         };

@@ -88,6 +88,7 @@ pub struct InsertRow<'a> {
     pub subject: &'a str,
     pub provider_sid: Option<&'a str>,
     pub user_agent: Option<&'a str>,
+    pub client_network: Option<&'a str>,
     pub claims: &'a shared::User,
     pub id_token_sealed: Option<&'a str>,
     pub tokens_sealed: Option<&'a str>,
@@ -103,8 +104,10 @@ pub async fn insert(ex: impl PgExecutor<'_>, row: &InsertRow<'_>) -> sqlx::Resul
     sqlx::query_as(concat!(
         "INSERT INTO sessions (id_hash, public_id, user_id, issuer, subject, provider_sid, \
              user_agent, claims, id_token_sealed, tokens_sealed, access_expires_at, can_refresh, \
-             authenticated_at, created_at, last_seen_at, idle_expires_at, absolute_expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16) \
+             authenticated_at, created_at, last_seen_at, idle_expires_at, absolute_expires_at, \
+             client_network) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, \
+             $17) \
          RETURNING ",
         view!()
     ))
@@ -124,6 +127,7 @@ pub async fn insert(ex: impl PgExecutor<'_>, row: &InsertRow<'_>) -> sqlx::Resul
     .bind(row.now)
     .bind(row.idle_expires_at)
     .bind(row.absolute_expires_at)
+    .bind(row.client_network)
     .fetch_one(ex)
     .await
 }
@@ -377,7 +381,8 @@ pub async fn list_live(
     limit: i64,
 ) -> sqlx::Result<Vec<SessionListing>> {
     sqlx::query_as(
-        "SELECT public_id, user_id, claims, created_at, last_seen_at, user_agent FROM sessions \
+        "SELECT public_id, user_id, claims, created_at, last_seen_at, user_agent, \
+             client_network FROM sessions \
          WHERE idle_expires_at > $1 AND absolute_expires_at > $1 \
          ORDER BY claims ->> 'name' NULLS LAST, subject, created_at DESC \
          LIMIT $2",
@@ -385,6 +390,42 @@ pub async fn list_live(
     .bind(now)
     .bind(limit)
     .fetch_all(ex)
+    .await
+}
+
+/// A user's live sessions, most recently used first.
+pub async fn list_for_user(
+    ex: impl PgExecutor<'_>,
+    user_id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<SessionListing>> {
+    sqlx::query_as(
+        "SELECT public_id, user_id, claims, created_at, last_seen_at, user_agent, \
+             client_network FROM sessions \
+         WHERE user_id = $1 AND idle_expires_at > $2 AND absolute_expires_at > $2 \
+         ORDER BY last_seen_at DESC, created_at DESC",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(ex)
+    .await
+}
+
+/// A live session by its public id.
+pub async fn live_by_id(
+    ex: impl PgExecutor<'_>,
+    id: SessionId,
+    now: OffsetDateTime,
+) -> sqlx::Result<Option<SessionView>> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        view!(),
+        " FROM sessions \
+         WHERE public_id = $1 AND idle_expires_at > $2 AND absolute_expires_at > $2"
+    ))
+    .bind(id)
+    .bind(now)
+    .fetch_optional(ex)
     .await
 }
 

@@ -184,6 +184,7 @@ impl Sessions {
             subject: &new.user.sub,
             provider_sid: new.provider_sid.as_deref(),
             user_agent: new.user_agent.as_deref(),
+            client_network: new.client_network.as_deref(),
             claims: &new.user,
             id_token_sealed: id_token_sealed.as_deref(),
             tokens_sealed: tokens_sealed.as_deref(),
@@ -214,20 +215,26 @@ impl Sessions {
     /// Slides the idle deadline if it is due (at most once per `TOUCH_INTERVAL`, never past the
     /// absolute deadline). Returns the session as it now is; `None` if it is gone.
     pub async fn touch_if_due(&self, view: SessionView) -> sqlx::Result<Option<SessionView>> {
-        let now = self.now();
-        if !view.touch_due(now) {
+        if !view.touch_due(self.now()) {
             return Ok(Some(view));
         }
+        self.extend(view.id).await
+    }
+
+    /// Slides the idle deadline now (never past the absolute deadline). Returns the session as
+    /// it now is; `None` if it is gone.
+    pub async fn extend(&self, id: SessionId) -> sqlx::Result<Option<SessionView>> {
+        let now = self.now();
         let idle_deadline = now + to_time(self.inner.timeouts.idle);
         let cache = &self.inner.cache;
         let seen = cache.generation();
         let Some((hash, touched)) =
-            repository::touch(&self.inner.pool, view.id, now, idle_deadline).await?
+            repository::touch(&self.inner.pool, id, now, idle_deadline).await?
         else {
             return Ok(None);
         };
         if let Ok(hash) = KeyHash::try_from(hash.as_slice()) {
-            if cache.get(&hash).is_some() {
+            if cache.contains(&hash) {
                 cache.insert(hash, Arc::new(CachedSession::new(touched.clone())), seen);
             }
         }
@@ -390,6 +397,16 @@ impl Sessions {
         .await?;
         self.forget_changed(&changed);
         Ok(())
+    }
+
+    /// A live session as the database has it now (deadlines another replica slid included).
+    pub async fn live(&self, id: SessionId) -> sqlx::Result<Option<SessionView>> {
+        repository::live_by_id(&self.inner.pool, id, self.now()).await
+    }
+
+    /// A user's live sessions, most recently used first.
+    pub async fn list_for_user(&self, user_id: Uuid) -> sqlx::Result<Vec<SessionListing>> {
+        repository::list_for_user(&self.inner.pool, user_id, self.now()).await
     }
 
     /// Every live session (at most `limit`).

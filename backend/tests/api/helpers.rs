@@ -286,6 +286,19 @@ pub struct AppOptions {
     pub extra_env: Vec<(&'static str, String)>,
 }
 
+/// The dev provider's API (its default `DEVIDP_API_AUDIENCE`): access tokens for it carry the
+/// user's `permissions`.
+pub const DEV_API: &str = "http://localhost:8080/api";
+
+/// An app that asks for access tokens for the dev provider's API, so users have permissions.
+pub async fn spawn_app_with_permissions() -> TestApp {
+    spawn_app_with(AppOptions {
+        extra_env: vec![("AUTH0_AUDIENCE", DEV_API.to_owned())],
+        ..Default::default()
+    })
+    .await
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(AppOptions::default()).await
 }
@@ -413,6 +426,39 @@ impl Browser {
             .send()
             .await
             .expect("GET")
+    }
+
+    /// A top-level navigation from one of our own pages (a click on a link).
+    pub async fn navigate(&self, url: &str) -> Response {
+        self.client
+            .get(url)
+            .header("Sec-Fetch-Site", "same-origin")
+            .header("Sec-Fetch-Mode", "navigate")
+            .header("Accept", "text/html")
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    pub async fn api_delete(&self, url: &str) -> Response {
+        self.client
+            .delete(url)
+            .header("X-CSRF", "1")
+            .header("Sec-Fetch-Site", "same-origin")
+            .send()
+            .await
+            .expect("DELETE")
+    }
+
+    pub async fn api_post_json(&self, url: &str, body: &impl serde::Serialize) -> Response {
+        self.client
+            .post(url)
+            .header("X-CSRF", "1")
+            .header("Sec-Fetch-Site", "same-origin")
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
     }
 
     pub async fn api_post(&self, url: &str) -> Response {

@@ -85,19 +85,35 @@ async fn d02_a_cross_site_get_logout_logs_nobody_out() {
     let browser = Browser::new();
     app.login_as(&browser, "alice").await;
 
-    for site in [Some("cross-site"), Some("same-site"), Some("none"), None] {
+    for (site, mode) in [
+        (Some("cross-site"), Some("navigate")),
+        (Some("same-site"), Some("navigate")),
+        (Some("none"), Some("navigate")),
+        (None, None),
+        // An `<img src="/api/auth/logout">` on one of our own pages: same-origin, no-cors.
+        (Some("same-origin"), Some("no-cors")),
+        (Some("same-origin"), None),
+    ] {
         let mut request = browser.client.get(app.url("/api/auth/logout"));
         if let Some(site) = site {
             request = request.header("Sec-Fetch-Site", site);
         }
+        if let Some(mode) = mode {
+            request = request.header("Sec-Fetch-Mode", mode);
+        }
         let response = request.send().await.unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::FORBIDDEN,
-            "Sec-Fetch-Site {site:?}"
-        );
+        let refused = response.status() == StatusCode::FORBIDDEN
+            || location_of(&response).is_some_and(|l| l.contains("login_error=csrf_rejected"));
+        assert!(refused, "Sec-Fetch-Site {site:?}, Sec-Fetch-Mode {mode:?}");
     }
     assert_eq!(app.me(&browser).await.status(), StatusCode::OK);
+}
+
+fn location_of(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
 }
 
 #[tokio::test]
@@ -106,13 +122,7 @@ async fn a_same_origin_logout_link_redirects_to_the_provider() {
     let browser = Browser::new();
     app.login_as(&browser, "bob").await;
 
-    let response = browser
-        .client
-        .get(app.url("/api/auth/logout"))
-        .header("Sec-Fetch-Site", "same-origin")
-        .send()
-        .await
-        .unwrap();
+    let response = browser.navigate(&app.url("/api/auth/logout")).await;
     assert_eq!(response.status(), StatusCode::FOUND);
     assert!(location(&response).starts_with(&app.issuer));
     assert_eq!(app.session_rows().await, 0);
@@ -189,4 +199,88 @@ async fn logout_revokes_the_refresh_token_at_the_provider() {
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     let body: serde_json::Value = refused.json().await.unwrap();
     assert_eq!(body["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn after_the_providers_logout_the_browser_comes_back_to_its_page() {
+    let app = spawn_app().await;
+    let browser = Browser::new();
+    app.login_as(&browser, "alice").await;
+    let response = browser
+        .api_post(&app.url("/api/auth/logout?returnTo=%2Fmessages%3Fpage%3D2"))
+        .await;
+    assert!(set_cookies(&response)
+        .iter()
+        .any(|c| c.starts_with("bff_logout_return=") && c.contains("SameSite=Lax")));
+    let body: shared::LogoutResponse = response.json().await.unwrap();
+    // The provider gets the one registered post-logout URL, not the page.
+    assert_eq!(
+        query_param(&body.redirect_to, "post_logout_redirect_uri"),
+        Some(app.url("/"))
+    );
+    // Its confirmation page, then back to `/`, and on to the page.
+    let back = sign_out_at_provider(&browser, &app.issuer, &body.redirect_to).await;
+    assert_eq!(back, app.url("/"));
+    let landing = browser.navigate(&back).await;
+    assert_eq!(landing.status(), StatusCode::FOUND);
+    assert_eq!(location(&landing), app.url("/messages?page=2"));
+    // Once only: the cookie is gone.
+    assert!(browser
+        .cookie_value(&app.url("/"), "bff_logout_return")
+        .is_none());
+    let again = browser.navigate(&app.url("/")).await;
+    assert!(!again.status().is_redirection());
+}
+
+/// Confirms the provider's logout page; returns where the provider sends the browser next
+/// (the first address that is not the provider's own).
+async fn sign_out_at_provider(browser: &Browser, issuer: &str, logout_url: &str) -> String {
+    let page = browser.get(logout_url).await.text().await.unwrap();
+    let attribute = |name: &str| {
+        let start = page
+            .find(name)
+            .unwrap_or_else(|| panic!("{name} in {page}"))
+            + name.len();
+        page[start..start + page[start..].find('"').unwrap()].replace("&amp;", "&")
+    };
+    let (action, xsrf) = (attribute("action=\""), attribute("name=\"xsrf\" value=\""));
+    let mut response = browser
+        .client
+        .post(absolute(logout_url, &action))
+        .form(&[("xsrf", xsrf.as_str()), ("logout", "yes")])
+        .send()
+        .await
+        .unwrap();
+    let mut url = logout_url.to_owned();
+    for _ in 0..5 {
+        url = absolute(&url, &location(&response));
+        if !url.starts_with(issuer) {
+            return url;
+        }
+        response = browser.get(&url).await;
+    }
+    panic!("the provider never let go of the browser");
+}
+
+#[tokio::test]
+async fn logout_return_to_never_leaves_the_app() {
+    let app = spawn_app().await;
+    let browser = Browser::new();
+    let corpus = include_str!("../data/openredirects.txt");
+    let origin = reqwest::Url::parse(&app.url("/")).unwrap().origin();
+    for payload in corpus.lines() {
+        let url = format!(
+            "{}?returnTo={}",
+            app.url("/api/auth/logout"),
+            urlencode(payload)
+        );
+        let body: shared::LogoutResponse = browser.api_post(&url).await.json().await.unwrap();
+        let landed = reqwest::Url::parse(&body.redirect_to).unwrap();
+        assert_eq!(
+            landed.origin(),
+            origin,
+            "{payload:?} -> {}",
+            body.redirect_to
+        );
+    }
 }

@@ -98,6 +98,7 @@ fn new_session(user_id: Uuid, sub: &str) -> NewSession {
         .unwrap(),
         provider_sid: Some(format!("sid-of-{sub}")),
         user_agent: Some("test-agent".into()),
+        client_network: Some("127.0.0.0/24".into()),
         id_token: Some("id.token.value".into()),
         tokens: Some(StoredTokens {
             access_token: "access-token-value".into(),

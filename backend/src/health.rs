@@ -14,10 +14,21 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let ping = sqlx::query("SELECT 1").execute(&state.pool);
     match tokio::time::timeout(Duration::from_secs(2), ping).await {
-        Ok(Ok(_)) => Ok(HttpResponse::Ok().json(json!({
-            "status": "ready",
-            "provider": if state.provider.cached().is_some() { "discovered" } else { "pending" },
-        }))),
+        Ok(Ok(_)) => {
+            let cache = state.sessions.cache();
+            Ok(HttpResponse::Ok().json(json!({
+                "status": "ready",
+                "provider": if state.provider.cached().is_some() { "discovered" } else { "pending" },
+                // "listening": cached sessions are served, and revoked by every replica's
+                // changes; "bypassed": the replica is not (yet) listening, every request reads
+                // the database.
+                "session_cache": match (cache.is_enabled(), cache.is_listening()) {
+                    (false, _) => "off",
+                    (true, true) => "listening",
+                    (true, false) => "bypassed",
+                },
+            })))
+        }
         Ok(Err(e)) => Err(e.into()),
         Err(_) => Err(sqlx::Error::PoolTimedOut.into()),
     }

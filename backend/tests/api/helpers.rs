@@ -170,6 +170,8 @@ impl DevIdp {
                 format!("{app_base}/api/auth/backchannel-logout"),
             )
             .env("DEVIDP_ALLOW_LOOPBACK_BACKCHANNEL", "1")
+            // Tests change users' roles and permissions at the provider (`TestApp::dev_user`).
+            .env("DEVIDP_ENABLE_ADMIN_API", "1")
             .env("DEVIDP_EXIT_ON_STDIN_CLOSE", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -413,6 +415,19 @@ impl Browser {
         })
     }
 
+    /// Another browser holding a copy of this one's cookies for `url`: what a stolen or
+    /// replayed cookie looks like after this browser's cookie changes.
+    pub fn copy(&self, url: &str) -> Browser {
+        let other = Browser::new();
+        let parsed = Url::parse(url).unwrap();
+        for pair in self.cookies_for(url).split("; ").filter(|p| !p.is_empty()) {
+            other
+                .jar
+                .add_cookie_str(&format!("{pair}; Path=/"), &parsed);
+        }
+        other
+    }
+
     pub async fn get(&self, url: &str) -> Response {
         self.client.get(url).send().await.expect("GET")
     }
@@ -491,6 +506,55 @@ pub fn set_cookies(response: &Response) -> Vec<String> {
         .collect()
 }
 
+/// Signs in at the provider's page, following its redirects until it sends the browser back to
+/// the callback of the app at `app_address`; returns that callback URL (not yet visited).
+pub async fn sign_in_at_provider(
+    browser: &Browser,
+    app_address: &str,
+    authorize_url: &str,
+    user: &str,
+    password: &str,
+) -> String {
+    let callback = format!("{app_address}/api/auth/callback");
+    let mut url = authorize_url.to_owned();
+    for _ in 0..10 {
+        if url.starts_with(&callback) {
+            return url;
+        }
+        let response = browser.get(&url).await;
+        if response.status().is_redirection() {
+            url = absolute(&url, &location(&response));
+            continue;
+        }
+        assert_eq!(response.status(), StatusCode::OK, "provider page at {url}");
+        let html = response.text().await.unwrap();
+        let action = absolute(&url, &form_action(&html));
+        let response = browser
+            .client
+            .post(&action)
+            .form(&[("username", user), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_redirection(),
+            "sign-in as {user} accepted (got {})",
+            response.status()
+        );
+        url = absolute(&action, &location(&response));
+    }
+    panic!("the provider never redirected back to the callback");
+}
+
+/// A whole login at the app at `app_address` (dev provider): the callback's response.
+pub async fn login_at(browser: &Browser, app_address: &str, user: &str) -> Response {
+    let response = browser.get(&format!("{app_address}/api/auth/login")).await;
+    assert_eq!(response.status(), StatusCode::FOUND, "login redirects");
+    let callback =
+        sign_in_at_provider(browser, app_address, &location(&response), user, user).await;
+    browser.get(&callback).await
+}
+
 fn form_action(html: &str) -> String {
     let start = html.find("action=\"").expect("a form") + "action=\"".len();
     let end = start + html[start..].find('"').unwrap();
@@ -522,34 +586,7 @@ impl TestApp {
         user: &str,
         password: &str,
     ) -> String {
-        let mut url = authorize_url.to_owned();
-        for _ in 0..10 {
-            if url.starts_with(&self.url("/api/auth/callback")) {
-                return url;
-            }
-            let response = browser.get(&url).await;
-            if response.status().is_redirection() {
-                url = absolute(&url, &location(&response));
-                continue;
-            }
-            assert_eq!(response.status(), StatusCode::OK, "provider page at {url}");
-            let html = response.text().await.unwrap();
-            let action = absolute(&url, &form_action(&html));
-            let response = browser
-                .client
-                .post(&action)
-                .form(&[("username", user), ("password", password)])
-                .send()
-                .await
-                .unwrap();
-            assert!(
-                response.status().is_redirection(),
-                "sign-in as {user} accepted (got {})",
-                response.status()
-            );
-            url = absolute(&action, &location(&response));
-        }
-        panic!("the provider never redirected back to the callback");
+        sign_in_at_provider(browser, &self.address, authorize_url, user, password).await
     }
 
     /// The whole login: returns the callback's response (a 302 to `returnTo` on success).
@@ -568,6 +605,18 @@ impl TestApp {
     /// The SPA's logout: `POST /api/auth/logout` with the anti-forgery header.
     pub async fn logout(&self, browser: &Browser) -> Response {
         browser.api_post(&self.url("/api/auth/logout")).await
+    }
+
+    /// Changes a dev user's roles and permissions at the dev provider (its test-only admin
+    /// API); tokens it issues from now on carry them.
+    pub async fn dev_user(&self, username: &str, change: serde_json::Value) {
+        let response = reqwest::Client::new()
+            .put(format!("{}/dev-admin/users/{username}", self.issuer))
+            .json(&change)
+            .send()
+            .await
+            .expect("dev provider admin API");
+        assert_eq!(response.status(), StatusCode::OK, "changing {username}");
     }
 
     pub async fn session_rows(&self) -> i64 {

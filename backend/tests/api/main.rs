@@ -24,6 +24,7 @@ mod my_sessions;
 mod permissions;
 mod proxy;
 mod refresh;
+mod replicas;
 mod session_store;
 mod spa;
 mod throwaway_postgres;

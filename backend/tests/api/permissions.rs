@@ -103,3 +103,38 @@ async fn forged_or_foreign_access_tokens_grant_nothing() {
     .await;
     assert!(unsigned.is_empty());
 }
+
+/// Roles are not frozen at login: a user demoted at the provider loses `/admin` at the next
+/// refresh.
+#[tokio::test]
+async fn a_demoted_user_loses_admin_at_the_next_refresh() {
+    let app = spawn_app_with(AppOptions {
+        extra_env: vec![
+            ("AUTH0_AUDIENCE", DEV_API.to_owned()),
+            ("AUTH0_REFRESH_TOKENS", "true".to_owned()),
+        ],
+        ..Default::default()
+    })
+    .await;
+    let alice = Browser::new();
+    app.login_as(&alice, "alice").await;
+    let admin_page = app.url(shared::routes::ADMIN_SESSIONS);
+    assert_eq!(alice.api_get(&admin_page).await.status(), StatusCode::OK);
+
+    app.dev_user(
+        "alice",
+        json!({"roles": [], "permissions": ["read:messages"]}),
+    )
+    .await;
+    // Until the access token is due, the session keeps what it had.
+    assert_eq!(alice.api_get(&admin_page).await.status(), StatusCode::OK);
+
+    // The dev provider's access tokens last ten minutes; past that (and the refresh buffer),
+    // the next request refreshes first.
+    app.clock.advance(std::time::Duration::from_secs(600));
+    let refused = alice.api_get(&admin_page).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let user: shared::User = app.me(&alice).await.json().await.unwrap();
+    assert!(user.roles.is_empty(), "{user:?}");
+    assert_eq!(user.permissions, ["read:messages"]);
+}

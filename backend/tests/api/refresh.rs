@@ -167,3 +167,83 @@ async fn without_refresh_enabled_expired_tokens_are_left_alone() {
     assert_eq!(app.me(&browser).await.status(), StatusCode::OK);
     assert_eq!(fake.refresh_grants(), 0);
 }
+
+/// The provider's token endpoint hangs while 20 sessions need a refresh and 20 others do not:
+/// no connection is held across the provider call, so the others are served at once; the
+/// hanging refreshes fail at the HTTP timeout, end no session, and back off (nobody asks the
+/// provider again straight away).
+#[tokio::test]
+async fn g08_a_hanging_refresh_holds_no_connection_and_ends_no_session() {
+    let fake = FakeIdp::start().await;
+    let app = spawn_app_with(AppOptions {
+        issuer: Some(fake.issuer.clone()),
+        extra_env: vec![
+            ("AUTH0_REFRESH_TOKENS", "true".to_owned()),
+            ("OIDC_HTTP_TIMEOUT", "2s".to_owned()),
+            // Few connections, and every request needs one (no cache).
+            ("DATABASE_MAX_CONNECTIONS", "4".to_owned()),
+            ("SESSION_CACHE", "off".to_owned()),
+        ],
+        ..Default::default()
+    })
+    .await;
+    // Access tokens for 30 s are due at once (the refresh buffer is 60 s); for an hour, not.
+    fake.set(|k| k.expires_in = 30);
+    let due: Vec<Browser> = (0..20).map(|_| Browser::new()).collect();
+    for browser in &due {
+        app.login_via_fake(browser).await;
+    }
+    fake.set(|k| k.expires_in = 3600);
+    let fresh: Vec<Browser> = (0..20).map(|_| Browser::new()).collect();
+    for browser in &fresh {
+        app.login_via_fake(browser).await;
+    }
+    fake.set(|k| k.refresh_delay = Some(Duration::from_secs(60)));
+    let asked_before = fake.token_requests();
+
+    let timed = |browser: &Browser| {
+        let (app, browser) = (&app, browser.clone());
+        async move {
+            let started = std::time::Instant::now();
+            let status = app.me(&browser).await.status();
+            (status, started.elapsed())
+        }
+    };
+    let (due_answers, fresh_answers, ready) = tokio::join!(
+        join_all(due.iter().map(timed)),
+        async {
+            // Let the refreshes start (and hang) first.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            join_all(fresh.iter().map(timed)).await
+        },
+        async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            Browser::new().get(&app.url("/readyz")).await.status()
+        }
+    );
+    for (status, took) in &fresh_answers {
+        assert_eq!(*status, StatusCode::OK);
+        assert!(
+            *took < Duration::from_millis(100),
+            "a session needing no refresh waited {took:?}"
+        );
+    }
+    assert_eq!(ready, StatusCode::OK, "the pool never ran dry");
+    for (status, took) in &due_answers {
+        assert_eq!(*status, StatusCode::OK, "a provider outage ends no session");
+        assert!(
+            *took < Duration::from_secs(10),
+            "bounded by the HTTP timeout"
+        );
+    }
+    assert_eq!(fake.token_requests() - asked_before, 20, "one refresh each");
+
+    // Backing off: the same sessions are served at once, and the provider is not asked again.
+    let again = join_all(due.iter().map(timed)).await;
+    for (status, took) in &again {
+        assert_eq!(*status, StatusCode::OK);
+        assert!(*took < Duration::from_millis(500), "{took:?}");
+    }
+    assert_eq!(fake.token_requests() - asked_before, 20);
+    assert_eq!(app.session_rows().await, 40);
+}

@@ -3,27 +3,37 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+use crate::auth::StartUp;
+use crate::components::expiry::ExpiryWatcher;
 use crate::components::footer::Footer;
 use crate::components::nav::Nav;
 use crate::components::notice::NoticeBanner;
+use crate::components::route_focus::RouteFocus;
+use crate::components::skip_link::SkipLink;
 use crate::components::AuthProvider;
 use crate::routes::{switch, Route};
 
 #[derive(Properties, PartialEq, Default)]
 pub struct AppProps {
-    /// `?login_error=<code>` from the start-up URL (already removed from the address bar).
+    /// What the page was opened with (`?login_error=`, `?signed_out=1`, already removed from
+    /// the address bar; this tab's sign-in flag).
     #[prop_or_default]
-    pub login_error: Option<String>,
+    pub start: StartUp,
 }
 
+/// The skip link first (the first thing Tab reaches), the bar, then `<main id="main">` (focused
+/// by the skip link; each page's `<h1>` gets the focus after a route change).
 #[component]
 pub fn App(props: &AppProps) -> Html {
     html! {
         <BrowserRouter>
-            <AuthProvider login_error={props.login_error.clone()}>
+            <AuthProvider start={props.start.clone()}>
                 <div class="app">
+                    <SkipLink />
                     <Nav />
-                    <main id="main" class="container">
+                    <RouteFocus />
+                    <main id="main" class="container" tabindex="-1">
+                        <ExpiryWatcher />
                         <NoticeBanner />
                         <Switch<Route> render={switch} />
                     </main>

@@ -4,7 +4,7 @@ use frontend::{browser, App, AppProps};
 
 fn main() {
     let props = AppProps {
-        login_error: browser::take_login_error(),
+        start: browser::take_start_up(),
     };
     match browser::app_root() {
         Some(root) => yew::Renderer::<App>::with_root_and_props(root, props).render(),

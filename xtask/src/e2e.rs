@@ -1,18 +1,28 @@
 //! End-to-end: a fresh database, the dev provider and the built backend on free ports, and
 //! `node --test` in `e2e/` driving the system Chromium through the real login.
 
-use std::{fs, net::SocketAddr, path::PathBuf, process::Command, time::Duration};
+use std::{
+    fs,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::Command,
+    time::Duration,
+};
 
 use anyhow::{bail, Context, Result};
 
 use crate::{
     cmd, frontend, http, postgres,
-    process::Output,
+    process::{Output, Service},
     random,
     services::{self, AppSettings},
     stack::ClientUris,
     tools, workspace,
 };
+
+/// The idle timeout of the second backend, which the expiry tests use (the warning comes a
+/// quarter of it before the end).
+const SHORT_IDLE_TIMEOUT: &str = "20s";
 
 /// Where the tests put their screenshots.
 pub fn artifacts_dir() -> PathBuf {
@@ -60,26 +70,67 @@ pub fn run(build: BackendBuild) -> Result<()> {
 
     let app_port = http::free_port()?;
     let base_url = format!("http://localhost:{app_port}");
-    let uris = ClientUris::for_app(&base_url, &base_url);
+    // A second backend with a 20-second idle timeout (the expiry warning tests), on another
+    // host name so its cookies are its own; same provider and database.
+    let short_port = http::free_port()?;
+    let short_url = format!("http://127.0.0.1:{short_port}");
+    // A third whose provider is a closed port (the "provider down" test): it starts anyway
+    // and retries discovery at each login.
+    let down_port = http::free_port()?;
+    let down_url = format!("http://127.0.0.1:{down_port}");
+    let closed_issuer = format!("http://127.0.0.1:{}", http::free_port()?);
+
+    let main_uris = ClientUris::for_app(&base_url, &base_url);
+    let short_uris = ClientUris::for_app(&short_url, &short_url);
+    let uris = ClientUris {
+        redirect: format!("{},{}", main_uris.redirect, short_uris.redirect),
+        post_logout: format!("{},{}", main_uris.post_logout, short_uris.post_logout),
+        backchannel: main_uris.backchannel,
+    };
     let mut idp = services::start_idp(0, &uris, Output::Log(logs.join("devidp.log")))?;
     let secret = random::hex(32)?;
-    let mut app = services::start_app(
-        &binary,
-        &AppSettings {
-            secret: &secret,
-            base_url: &base_url,
-            issuer: &idp.issuer,
-            database_url: database.url(),
-            listen: SocketAddr::from(([127, 0, 0, 1], app_port)),
-            frontend_dist: &dist,
-            hermetic: true,
-        },
-        // Not the checkout: a developer's `.env` there must not leak into the run.
+    let launch = Launch {
+        binary: &binary,
+        secret: &secret,
+        database_url: database.url(),
+        dist: &dist,
+    };
+    // Not the checkout as working directory: a developer's `.env` there must not leak in.
+    let mut app = launch.start(
+        &base_url,
+        &idp.issuer,
+        app_port,
         &logs,
-        Output::Log(logs.join("backend.log")),
+        &logs.join("backend.log"),
+    )?;
+    // The backend reads `.env` from its working directory (below the environment, which a
+    // hermetic start clears): the short timeout lives in a folder of its own.
+    let short_dir = logs.join("short-idle");
+    fs::create_dir_all(&short_dir)?;
+    fs::write(
+        short_dir.join(".env"),
+        format!("SESSION_IDLE_TIMEOUT={SHORT_IDLE_TIMEOUT}\n"),
+    )?;
+    let mut short_app = launch.start(
+        &short_url,
+        &idp.issuer,
+        short_port,
+        &short_dir,
+        &logs.join("backend-short-idle.log"),
+    )?;
+    let mut down_app = launch.start(
+        &down_url,
+        &closed_issuer,
+        down_port,
+        &logs,
+        &logs.join("backend-provider-down.log"),
     )?;
     app.wait_for_http(app_port, "/healthz", Duration::from_secs(60))?;
     println!("backend ready at {base_url}");
+    short_app.wait_for_http(short_port, "/healthz", Duration::from_secs(60))?;
+    println!("backend with a {SHORT_IDLE_TIMEOUT} idle timeout ready at {short_url}");
+    down_app.wait_for_http(down_port, "/healthz", Duration::from_secs(60))?;
+    println!("backend with an unreachable provider ready at {down_url}");
 
     let artifacts = artifacts_dir();
     fs::create_dir_all(&artifacts)?;
@@ -88,11 +139,15 @@ pub fn run(build: BackendBuild) -> Result<()> {
         .current_dir(workspace::root().join("e2e"))
         .env("E2E_BASE_URL", &base_url)
         .env("E2E_ISSUER", &idp.issuer)
+        .env("E2E_SHORT_IDLE_URL", &short_url)
+        .env("E2E_PROVIDER_DOWN_URL", &down_url)
         .env("E2E_CHROMIUM", tools::chromium_path())
         .env("E2E_ARTIFACTS", &artifacts);
     let result = cmd::run(&mut node);
     let still_up = app
         .check_running()
+        .and_then(|()| short_app.check_running())
+        .and_then(|()| down_app.check_running())
         .and_then(|()| idp.service.check_running());
 
     let mut shots: Vec<PathBuf> = fs::read_dir(&artifacts)?
@@ -108,15 +163,57 @@ pub fn run(build: BackendBuild) -> Result<()> {
         }
     }
     println!(
-        "logs: {} and {}",
+        "logs: {} (and backend-short-idle.log, backend-provider-down.log) and {}",
         logs.join("backend.log").display(),
         logs.join("devidp.log").display()
     );
 
     if let Err(err) = result {
-        eprintln!("{}{}", app.tail(), idp.service.tail());
+        eprintln!(
+            "{}{}{}{}",
+            app.tail(),
+            short_app.tail(),
+            down_app.tail(),
+            idp.service.tail()
+        );
         return Err(err.context("end-to-end tests failed (the services' last log lines are above)"));
     }
     still_up?;
     Ok(())
+}
+
+/// What every backend of the run shares: the binary, the secret, the database, the SPA.
+struct Launch<'a> {
+    binary: &'a Path,
+    secret: &'a str,
+    database_url: &'a str,
+    dist: &'a Path,
+}
+
+impl Launch<'_> {
+    /// Starts a backend for `base_url` on `port` against `issuer`, in `cwd` (whose `.env` it
+    /// reads), logging to `log`.
+    fn start(
+        &self,
+        base_url: &str,
+        issuer: &str,
+        port: u16,
+        cwd: &Path,
+        log: &Path,
+    ) -> Result<Service> {
+        services::start_app(
+            self.binary,
+            &AppSettings {
+                secret: self.secret,
+                base_url,
+                issuer,
+                database_url: self.database_url,
+                listen: SocketAddr::from(([127, 0, 0, 1], port)),
+                frontend_dist: self.dist,
+                hermetic: true,
+            },
+            cwd,
+            Output::Log(log.to_path_buf()),
+        )
+    }
 }

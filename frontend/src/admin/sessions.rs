@@ -1,17 +1,17 @@
 //! The admin sessions page, the pure part: grouping sessions by user and the page's state
-//! machine (loading, listing, confirming and revoking).
+//! machine (loading, listing, confirming and revoking, and where the focus goes).
 
 use std::cmp::Ordering;
 
-use shared::SessionInfo;
+use shared::{ErrorCode, OffsetDateTime, SessionInfo, Uuid};
 
-use super::format::compare_timestamps;
+use crate::listing::{FocusRequest, ListState, Listing, PageNotice, PageNoticeKind};
 use crate::services::error::ApiError;
 
 /// The live sessions of one user, most recently seen first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserSessions {
-    pub user_id: String,
+    pub user_id: Uuid,
     pub sub: String,
     pub issuer: String,
     pub name: Option<String>,
@@ -35,6 +35,11 @@ impl UserSessions {
     pub fn has_current(&self) -> bool {
         self.sessions.iter().any(|s| s.current)
     }
+
+    /// When this user was last seen (their most recent session).
+    pub fn last_seen(&self) -> Option<OffsetDateTime> {
+        self.sessions.iter().map(|s| s.last_seen_at).max()
+    }
 }
 
 /// Groups sessions by `user_id`. The admin's own user comes first, then users by display name
@@ -45,7 +50,7 @@ pub fn group_by_user(sessions: &[SessionInfo]) -> Vec<UserSessions> {
         match groups.iter_mut().find(|g| g.user_id == session.user_id) {
             Some(group) => group.sessions.push(session.clone()),
             None => groups.push(UserSessions {
-                user_id: session.user_id.clone(),
+                user_id: session.user_id,
                 sub: session.sub.clone(),
                 issuer: session.issuer.clone(),
                 name: session.name.clone(),
@@ -56,8 +61,9 @@ pub fn group_by_user(sessions: &[SessionInfo]) -> Vec<UserSessions> {
     }
     for group in &mut groups {
         group.sessions.sort_by(|a, b| {
-            compare_timestamps(&b.last_seen_at, &a.last_seen_at)
-                .then_with(|| compare_timestamps(&b.created_at, &a.created_at))
+            b.last_seen_at
+                .cmp(&a.last_seen_at)
+                .then_with(|| b.created_at.cmp(&a.created_at))
                 .then_with(|| b.current.cmp(&a.current))
         });
     }
@@ -93,56 +99,25 @@ pub fn summary(groups: &[UserSessions]) -> String {
     )
 }
 
-/// What the list area shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ListState {
-    Loading,
-    Loaded(Vec<UserSessions>),
-    /// The last fetch failed (not with a 401: that ends the page through the auth state).
-    Failed(ApiError),
-}
-
-/// The outcome of a revocation, shown above the table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AdminNotice {
-    pub kind: AdminNoticeKind,
-    pub message: String,
-    /// `revoked`, or the API error code.
-    pub code: String,
-}
-
+/// Where the focus goes after an action on the admin page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AdminNoticeKind {
-    Success,
-    Error,
+pub enum AdminFocus {
+    /// Back to this user's "Revoke all sessions" button (the confirmation was cancelled).
+    RevokeButton(Uuid),
+    /// The page heading (the row that had the focus is gone, or the notice was closed).
+    Heading,
 }
 
 /// The admin page's state.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AdminModel {
-    pub list: ListState,
-    /// A fetch runs while the (previous) list stays visible.
-    pub refreshing: bool,
-    /// The number of the latest fetch; answers of older fetches are ignored.
-    pub latest_fetch: u64,
+    pub list: Listing<Vec<UserSessions>>,
     /// The user whose "Revoke all sessions" awaits confirmation.
-    pub confirming: Option<String>,
+    pub confirming: Option<Uuid>,
     /// The user whose sessions are being revoked.
-    pub revoking: Option<String>,
-    pub notice: Option<AdminNotice>,
-}
-
-impl Default for AdminModel {
-    fn default() -> Self {
-        Self {
-            list: ListState::Loading,
-            refreshing: false,
-            latest_fetch: 0,
-            confirming: None,
-            revoking: None,
-            notice: None,
-        }
-    }
+    pub revoking: Option<Uuid>,
+    pub notice: Option<PageNotice>,
+    pub focus: Option<FocusRequest<AdminFocus>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,13 +127,14 @@ pub enum AdminAction {
     /// Fetch number `n` answered.
     Fetched(u64, Result<Vec<SessionInfo>, ApiError>),
     /// "Revoke all sessions" clicked for this user.
-    AskConfirm(String),
+    AskConfirm(Uuid),
+    /// "Cancel" clicked, or Escape pressed in the confirmation.
     CancelConfirm,
     /// "Confirm revoke" clicked for this user.
-    RevokeStarted(String),
+    RevokeStarted(Uuid),
     /// The revocation of `user_id`'s sessions answered (`name` is for the message).
     Revoked {
-        user_id: String,
+        user_id: Uuid,
         name: String,
         result: Result<u64, ApiError>,
     },
@@ -170,33 +146,17 @@ impl AdminModel {
     pub fn reduce(&self, action: AdminAction) -> AdminModel {
         let mut next = self.clone();
         match action {
-            AdminAction::FetchStarted(n) => {
-                next.latest_fetch = n;
-                match self.list {
-                    ListState::Loaded(_) => next.refreshing = true,
-                    _ => next.list = ListState::Loading,
-                }
-            }
-            AdminAction::Fetched(n, _) if n != self.latest_fetch => {}
-            AdminAction::Fetched(_, result) => {
-                next.refreshing = false;
-                match result {
-                    Ok(sessions) => {
-                        let groups = group_by_user(&sessions);
-                        let listed = |id: &Option<String>| {
-                            id.as_ref()
-                                .is_some_and(|id| groups.iter().any(|g| &g.user_id == id))
-                        };
-                        if !listed(&next.confirming) {
-                            next.confirming = None;
-                        }
-                        next.list = ListState::Loaded(groups);
-                    }
-                    // The request function told the auth state; the guard takes over.
-                    Err(ApiError::Unauthenticated) => {}
-                    Err(error) => {
+            AdminAction::FetchStarted(n) => next.list.start(n),
+            AdminAction::Fetched(n, result) => {
+                let groups = result.map(|sessions| group_by_user(&sessions));
+                if next.list.finish(n, groups) {
+                    let listed = |id: &Uuid| {
+                        next.list
+                            .loaded()
+                            .is_some_and(|groups| groups.iter().any(|g| &g.user_id == id))
+                    };
+                    if !next.confirming.as_ref().is_some_and(listed) {
                         next.confirming = None;
-                        next.list = ListState::Failed(error);
                     }
                 }
             }
@@ -205,7 +165,13 @@ impl AdminModel {
                     next.confirming = Some(user_id);
                 }
             }
-            AdminAction::CancelConfirm => next.confirming = None,
+            AdminAction::CancelConfirm => {
+                if let Some(user_id) = self.confirming {
+                    next.confirming = None;
+                    next.focus =
+                        FocusRequest::after(&self.focus, AdminFocus::RevokeButton(user_id));
+                }
+            }
             AdminAction::RevokeStarted(user_id) => {
                 if self.revoking.is_none() {
                     next.confirming = None;
@@ -218,124 +184,153 @@ impl AdminModel {
                 name,
                 result,
             } => {
-                if self.revoking.as_deref() == Some(user_id.as_str()) {
+                if self.revoking == Some(user_id) {
                     next.revoking = None;
                 }
                 next.notice = match result {
-                    Ok(revoked) => Some(AdminNotice {
-                        kind: AdminNoticeKind::Success,
-                        message: revoked_message(revoked, &name),
-                        code: "revoked".to_string(),
-                    }),
+                    Ok(revoked) => Some(PageNotice::success(
+                        revoked_message(revoked, &name),
+                        "revoked",
+                    )),
                     Err(ApiError::Unauthenticated) => None,
-                    Err(error) => Some(AdminNotice {
-                        kind: AdminNoticeKind::Error,
-                        message: format!(
-                            "Couldn't revoke the sessions of {name}. {}",
-                            match &error {
-                                ApiError::Forbidden(d)
-                                    if d.code == shared::error_code::FORBIDDEN =>
-                                    "You need the admin role to do that.",
-                                other => other.user_message(),
-                            }
-                        ),
-                        code: error.code().to_string(),
-                    }),
+                    Err(ApiError::Forbidden(detail)) if detail.code == ErrorCode::Forbidden => {
+                        Some(PageNotice {
+                            kind: PageNoticeKind::Error,
+                            message: format!(
+                                "Couldn't revoke the sessions of {name}. You need the admin role to do that."
+                            ),
+                            code: ErrorCode::Forbidden.as_str().to_string(),
+                        })
+                    }
+                    Err(error) => Some(PageNotice::failure(
+                        &format!("Couldn't revoke the sessions of {name}."),
+                        &error,
+                    )),
                 };
+                next.focus = FocusRequest::after(&self.focus, AdminFocus::Heading);
             }
-            AdminAction::DismissNotice => next.notice = None,
+            AdminAction::DismissNotice => {
+                if self.notice.is_some() {
+                    next.notice = None;
+                    next.focus = FocusRequest::after(&self.focus, AdminFocus::Heading);
+                }
+            }
         }
         next
     }
 
     /// Whether the button of `user_id` asks for confirmation now.
-    pub fn is_confirming(&self, user_id: &str) -> bool {
-        self.confirming.as_deref() == Some(user_id)
+    pub fn is_confirming(&self, user_id: Uuid) -> bool {
+        self.confirming == Some(user_id)
     }
 
     /// Whether `user_id`'s sessions are being revoked now.
-    pub fn is_revoking(&self, user_id: &str) -> bool {
-        self.revoking.as_deref() == Some(user_id)
+    pub fn is_revoking(&self, user_id: Uuid) -> bool {
+        self.revoking == Some(user_id)
+    }
+
+    /// The groups shown, if any.
+    pub fn groups(&self) -> Option<&Vec<UserSessions>> {
+        self.list.loaded()
+    }
+
+    /// The list failed with a 403 `forbidden`: the role went away.
+    pub fn lost_the_role(&self) -> bool {
+        matches!(&self.list.state, ListState::Failed(ApiError::Forbidden(d)) if d.code == ErrorCode::Forbidden)
     }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use shared::ErrorDetail;
+    use time::macros::datetime;
 
     use super::*;
 
-    pub(crate) fn session(user_id: &str, name: Option<&str>, seen: &str) -> SessionInfo {
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    pub(crate) fn session(user: u128, name: Option<&str>, seen: OffsetDateTime) -> SessionInfo {
         SessionInfo {
-            user_id: user_id.to_string(),
-            sub: format!("sub-{user_id}"),
+            id: Uuid::from_u128(1_000 + user),
+            user_id: id(user),
+            sub: format!("sub-{user}"),
             issuer: "http://127.0.0.1:4000".to_string(),
             name: name.map(str::to_string),
-            email: Some(format!("{user_id}@example.com")),
-            created_at: "2026-01-01T00:00:00Z".to_string(),
-            last_seen_at: seen.to_string(),
+            email: Some(format!("u{user}@example.com")),
+            created_at: datetime!(2026-01-01 00:00 UTC),
+            last_seen_at: seen,
             user_agent: None,
             current: false,
         }
     }
 
-    fn ids(groups: &[UserSessions]) -> Vec<&str> {
-        groups.iter().map(|g| g.user_id.as_str()).collect()
+    const DAY1: OffsetDateTime = datetime!(2026-01-01 00:00 UTC);
+    const DAY2: OffsetDateTime = datetime!(2026-01-02 00:00 UTC);
+    const DAY3: OffsetDateTime = datetime!(2026-01-03 00:00 UTC);
+
+    fn ids(groups: &[UserSessions]) -> Vec<Uuid> {
+        groups.iter().map(|g| g.user_id).collect()
     }
 
     #[test]
     fn groups_by_user_with_the_current_user_first_then_by_name() {
-        let mut mine = session("u-zed", Some("Zed"), "2026-01-02T00:00:00Z");
+        let mut mine = session(26, Some("Zed"), DAY2);
         mine.current = true;
         let sessions = vec![
-            session("u-bob", Some("bob"), "2026-01-02T00:00:00Z"),
-            session("u-amy", Some("Amy"), "2026-01-02T00:00:00Z"),
+            session(2, Some("bob"), DAY2),
+            session(1, Some("Amy"), DAY2),
             mine,
-            session("u-bob", Some("bob"), "2026-01-03T00:00:00Z"),
-            session("u-zed", Some("Zed"), "2026-01-01T00:00:00Z"),
+            session(2, Some("bob"), DAY3),
+            session(26, Some("Zed"), DAY1),
         ];
         let groups = group_by_user(&sessions);
-        assert_eq!(ids(&groups), ["u-zed", "u-amy", "u-bob"]);
+        assert_eq!(ids(&groups), [id(26), id(1), id(2)]);
         assert_eq!(groups[2].sessions.len(), 2);
-        assert_eq!(groups[2].sessions[0].last_seen_at, "2026-01-03T00:00:00Z");
+        assert_eq!(groups[2].sessions[0].last_seen_at, DAY3);
+        assert_eq!(groups[2].last_seen(), Some(DAY3));
         assert!(groups[0].has_current());
         assert!(groups[0].sessions[0].current);
         assert!(!groups[1].has_current());
     }
 
     #[test]
-    fn sessions_are_ordered_by_instant_not_by_text() {
+    fn sessions_are_ordered_by_instant_whatever_the_offset() {
+        let plus_two = time::UtcOffset::from_hms(2, 0, 0).unwrap();
         let groups = group_by_user(&[
-            session("u", None, "2026-01-01T05:00:00+02:00"),
-            session("u", None, "2026-01-01T04:00:00Z"),
+            session(1, None, datetime!(2026-01-01 05:00 +2)),
+            session(1, None, datetime!(2026-01-01 04:00 UTC)),
         ]);
         assert_eq!(
-            groups[0].sessions[0].last_seen_at, "2026-01-01T04:00:00Z",
+            groups[0].sessions[0].last_seen_at,
+            datetime!(2026-01-01 04:00 UTC),
             "03:00Z is older than 04:00Z"
         );
+        assert_eq!(groups[0].sessions[1].last_seen_at.offset(), plus_two);
     }
 
     #[test]
     fn users_without_a_name_sort_by_email_or_subject_and_ties_by_id() {
-        let mut nameless = session("u-2", None, "2026-01-01T00:00:00Z");
+        let mut nameless = session(2, None, DAY1);
         nameless.email = None;
         nameless.sub = "auth0|abc".into();
         let groups = group_by_user(&[
             nameless,
-            session("u-3", Some("Same"), "2026-01-01T00:00:00Z"),
-            session("u-1", Some("same"), "2026-01-01T00:00:00Z"),
-            session("u-4", None, "2026-01-01T00:00:00Z"),
+            session(3, Some("Same"), DAY1),
+            session(1, Some("same"), DAY1),
+            session(4, None, DAY1),
         ]);
         assert_eq!(groups[0].display_name(), "auth0|abc");
-        assert_eq!(groups[3].display_name(), "u-4@example.com");
-        assert_eq!(ids(&groups), ["u-2", "u-1", "u-3", "u-4"]);
+        assert_eq!(groups[3].display_name(), "u4@example.com");
+        assert_eq!(ids(&groups), [id(2), id(1), id(3), id(4)]);
         assert!(group_by_user(&[]).is_empty());
     }
 
     #[test]
     fn blank_names_fall_back_to_the_email() {
-        let groups = group_by_user(&[session("u", Some("  "), "2026-01-01T00:00:00Z")]);
-        assert_eq!(groups[0].display_name(), "u@example.com");
+        let groups = group_by_user(&[session(7, Some("  "), DAY1)]);
+        assert_eq!(groups[0].display_name(), "u7@example.com");
     }
 
     #[test]
@@ -343,152 +338,127 @@ pub(crate) mod tests {
         assert_eq!(revoked_message(1, "Bob"), "Revoked 1 session of Bob");
         assert_eq!(revoked_message(3, "Bob"), "Revoked 3 sessions of Bob");
         assert_eq!(revoked_message(0, "Bob"), "Revoked 0 sessions of Bob");
-        let one = group_by_user(&[session("u", None, "2026-01-01T00:00:00Z")]);
+        let one = group_by_user(&[session(1, None, DAY1)]);
         assert_eq!(summary(&one), "1 live session of 1 user");
         let more = group_by_user(&[
-            session("u", None, "2026-01-01T00:00:00Z"),
-            session("u", None, "2026-01-01T00:00:00Z"),
-            session("v", None, "2026-01-01T00:00:00Z"),
+            session(1, None, DAY1),
+            session(1, None, DAY1),
+            session(2, None, DAY1),
         ]);
         assert_eq!(summary(&more), "3 live sessions of 2 users");
     }
 
     fn loaded() -> AdminModel {
-        let model = AdminModel::default().reduce(AdminAction::FetchStarted(1));
-        model.reduce(AdminAction::Fetched(
-            1,
-            Ok(vec![
-                session("u-1", Some("Ann"), "2026-01-01T00:00:00Z"),
-                session("u-2", Some("Bob"), "2026-01-01T00:00:00Z"),
-            ]),
-        ))
+        AdminModel::default()
+            .reduce(AdminAction::FetchStarted(1))
+            .reduce(AdminAction::Fetched(
+                1,
+                Ok(vec![
+                    session(1, Some("Ann"), DAY1),
+                    session(2, Some("Bob"), DAY1),
+                ]),
+            ))
     }
 
     #[test]
-    fn first_fetch_loads_and_refreshes_keep_the_list() {
-        let model = AdminModel::default();
-        assert_eq!(model.list, ListState::Loading);
+    fn fetches_fill_the_list_grouped() {
         let model = loaded();
-        assert!(matches!(&model.list, ListState::Loaded(g) if g.len() == 2));
-        assert!(!model.refreshing);
-
-        let refreshing = model.reduce(AdminAction::FetchStarted(2));
-        assert!(refreshing.refreshing);
-        assert_eq!(
-            refreshing.list, model.list,
-            "the table stays while refreshing"
-        );
-        let done = refreshing.reduce(AdminAction::Fetched(2, Ok(vec![])));
-        assert_eq!(done.list, ListState::Loaded(vec![]));
-        assert!(!done.refreshing);
-    }
-
-    #[test]
-    fn answers_of_superseded_fetches_are_ignored() {
-        let model = loaded()
+        assert_eq!(model.groups().map(Vec::len), Some(2));
+        let stale = model
             .reduce(AdminAction::FetchStarted(2))
             .reduce(AdminAction::FetchStarted(3));
-        let stale = model.reduce(AdminAction::Fetched(2, Ok(vec![])));
-        assert_eq!(stale, model);
-        let fresh = model.reduce(AdminAction::Fetched(3, Ok(vec![])));
-        assert_eq!(fresh.list, ListState::Loaded(vec![]));
-    }
-
-    #[test]
-    fn failures_show_the_error_and_a_retry_loads_again() {
-        let failed = loaded()
-            .reduce(AdminAction::FetchStarted(2))
-            .reduce(AdminAction::Fetched(
-                2,
-                Err(ApiError::Network("offline".into())),
-            ));
-        assert!(matches!(
-            failed.list,
-            ListState::Failed(ApiError::Network(_))
-        ));
-        assert!(!failed.refreshing);
-        let retry = failed.reduce(AdminAction::FetchStarted(3));
-        assert_eq!(retry.list, ListState::Loading);
-        assert!(!retry.refreshing);
-    }
-
-    #[test]
-    fn a_401_leaves_the_page_to_the_auth_state() {
-        let model = loaded().reduce(AdminAction::FetchStarted(2));
-        let after = model.reduce(AdminAction::Fetched(2, Err(ApiError::Unauthenticated)));
-        assert_eq!(after.list, model.list);
-        assert!(!after.refreshing);
+        assert_eq!(stale.reduce(AdminAction::Fetched(2, Ok(vec![]))), stale);
     }
 
     #[test]
     fn a_403_is_a_failure_of_its_own() {
         let forbidden = ApiError::Forbidden(ErrorDetail {
-            code: "forbidden".into(),
+            code: ErrorCode::Forbidden,
             message: "admin role required".into(),
         });
         let model = AdminModel::default()
             .reduce(AdminAction::FetchStarted(1))
             .reduce(AdminAction::Fetched(1, Err(forbidden.clone())));
-        assert_eq!(model.list, ListState::Failed(forbidden));
+        assert_eq!(model.list.state, ListState::Failed(forbidden));
+        assert!(model.lost_the_role());
+        assert!(!loaded().lost_the_role());
     }
 
     #[test]
     fn revoking_asks_for_confirmation_first() {
-        let model = loaded().reduce(AdminAction::AskConfirm("u-2".into()));
-        assert!(model.is_confirming("u-2"));
-        assert!(!model.is_confirming("u-1"));
-        let cancelled = model.reduce(AdminAction::CancelConfirm);
-        assert_eq!(cancelled.confirming, None);
+        let model = loaded().reduce(AdminAction::AskConfirm(id(2)));
+        assert!(model.is_confirming(id(2)));
+        assert!(!model.is_confirming(id(1)));
 
         // Another user's button moves the confirmation there.
-        let moved = model.reduce(AdminAction::AskConfirm("u-1".into()));
-        assert!(moved.is_confirming("u-1") && !moved.is_confirming("u-2"));
+        let moved = model.reduce(AdminAction::AskConfirm(id(1)));
+        assert!(moved.is_confirming(id(1)) && !moved.is_confirming(id(2)));
 
-        let revoking = model.reduce(AdminAction::RevokeStarted("u-2".into()));
-        assert!(revoking.is_revoking("u-2"));
+        let revoking = model.reduce(AdminAction::RevokeStarted(id(2)));
+        assert!(revoking.is_revoking(id(2)));
         assert_eq!(revoking.confirming, None);
         // Nothing else starts while a revocation runs.
-        assert_eq!(
-            revoking.reduce(AdminAction::AskConfirm("u-1".into())),
-            revoking
-        );
-        assert_eq!(
-            revoking.reduce(AdminAction::RevokeStarted("u-1".into())),
-            revoking
-        );
+        assert_eq!(revoking.reduce(AdminAction::AskConfirm(id(1))), revoking);
+        assert_eq!(revoking.reduce(AdminAction::RevokeStarted(id(1))), revoking);
     }
 
     #[test]
-    fn a_revocation_reports_how_many_sessions_ended() {
-        let done = loaded()
-            .reduce(AdminAction::RevokeStarted("u-2".into()))
-            .reduce(AdminAction::Revoked {
-                user_id: "u-2".into(),
-                name: "Bob".into(),
-                result: Ok(2),
-            });
+    fn cancelling_puts_the_focus_back_on_the_button_that_asked() {
+        let cancelled = loaded()
+            .reduce(AdminAction::AskConfirm(id(2)))
+            .reduce(AdminAction::CancelConfirm);
+        assert_eq!(cancelled.confirming, None);
+        assert_eq!(
+            cancelled.focus.map(|f| f.target),
+            Some(AdminFocus::RevokeButton(id(2)))
+        );
+        let nothing = loaded().reduce(AdminAction::CancelConfirm);
+        assert_eq!(nothing.focus, None, "no confirmation, no focus move");
+    }
+
+    #[test]
+    fn a_revocation_reports_how_many_sessions_ended_and_focuses_the_heading() {
+        let done =
+            loaded()
+                .reduce(AdminAction::RevokeStarted(id(2)))
+                .reduce(AdminAction::Revoked {
+                    user_id: id(2),
+                    name: "Bob".into(),
+                    result: Ok(2),
+                });
         assert_eq!(done.revoking, None);
         let notice = done.notice.clone().unwrap();
-        assert_eq!(notice.kind, AdminNoticeKind::Success);
+        assert_eq!(notice.kind, PageNoticeKind::Success);
         assert_eq!(notice.message, "Revoked 2 sessions of Bob");
         assert_eq!(notice.code, "revoked");
-        assert_eq!(done.reduce(AdminAction::DismissNotice).notice, None);
+        assert_eq!(
+            done.focus.as_ref().map(|f| f.target),
+            Some(AdminFocus::Heading)
+        );
+        let closed = done.reduce(AdminAction::DismissNotice);
+        assert_eq!(closed.notice, None);
+        assert_eq!(
+            closed.focus.map(|f| f.seq),
+            Some(2),
+            "closing moves focus again"
+        );
     }
 
     #[test]
     fn a_failed_revocation_says_so_without_server_text() {
-        let failed = loaded()
-            .reduce(AdminAction::RevokeStarted("u-2".into()))
-            .reduce(AdminAction::Revoked {
-                user_id: "u-2".into(),
-                name: "Bob".into(),
-                result: Err(ApiError::from_status(
-                    503,
-                    r#"{"error":{"code":"store_unavailable","message":"db down"}}"#,
-                )),
-            });
+        let failed =
+            loaded()
+                .reduce(AdminAction::RevokeStarted(id(2)))
+                .reduce(AdminAction::Revoked {
+                    user_id: id(2),
+                    name: "Bob".into(),
+                    result: Err(ApiError::from_status(
+                        503,
+                        r#"{"error":{"code":"store_unavailable","message":"db down"}}"#,
+                    )),
+                });
         let notice = failed.notice.unwrap();
-        assert_eq!(notice.kind, AdminNoticeKind::Error);
+        assert_eq!(notice.kind, PageNoticeKind::Error);
         assert_eq!(notice.code, "store_unavailable");
         assert!(notice
             .message
@@ -496,14 +466,16 @@ pub(crate) mod tests {
         assert!(!notice.message.contains("db down"));
 
         let forbidden = loaded().reduce(AdminAction::Revoked {
-            user_id: "u-2".into(),
+            user_id: id(2),
             name: "Bob".into(),
             result: Err(ApiError::from_status(403, "")),
         });
-        assert!(forbidden.notice.unwrap().message.contains("admin role"));
+        let notice = forbidden.notice.unwrap();
+        assert!(notice.message.contains("admin role"));
+        assert_eq!(notice.code, "forbidden");
 
         let ended = loaded().reduce(AdminAction::Revoked {
-            user_id: "u-2".into(),
+            user_id: id(2),
             name: "Bob".into(),
             result: Err(ApiError::Unauthenticated),
         });
@@ -513,13 +485,13 @@ pub(crate) mod tests {
     #[test]
     fn a_reload_drops_a_confirmation_of_a_user_who_is_gone() {
         let model = loaded()
-            .reduce(AdminAction::AskConfirm("u-2".into()))
+            .reduce(AdminAction::AskConfirm(id(2)))
             .reduce(AdminAction::FetchStarted(2));
         let still = model.reduce(AdminAction::Fetched(
             2,
-            Ok(vec![session("u-2", Some("Bob"), "2026-01-01T00:00:00Z")]),
+            Ok(vec![session(2, Some("Bob"), DAY1)]),
         ));
-        assert!(still.is_confirming("u-2"));
+        assert!(still.is_confirming(id(2)));
         let gone = model.reduce(AdminAction::Fetched(2, Ok(vec![])));
         assert_eq!(gone.confirming, None);
     }

@@ -22,8 +22,8 @@ impl Requirement {
     pub fn is_met_by(&self, user: &User) -> bool {
         match self {
             Requirement::SignedIn => true,
-            Requirement::Role(role) => user.roles.iter().any(|r| r == role),
-            Requirement::Permission(permission) => user.permissions.iter().any(|p| p == permission),
+            Requirement::Role(role) => user.has_role(role),
+            Requirement::Permission(permission) => user.has_permission(permission),
         }
     }
 }
@@ -58,9 +58,9 @@ pub fn guard_decision(
         AuthState::Anonymous(AnonymousReason::NotSignedIn) => {
             GuardDecision::RedirectToLogin(login_url(return_to))
         }
-        AuthState::Anonymous(AnonymousReason::SessionEnded | AnonymousReason::SignedOut) => {
-            GuardDecision::OfferLogin(login_url(return_to))
-        }
+        AuthState::Anonymous(
+            AnonymousReason::SessionEnded | AnonymousReason::SignedOut | AnonymousReason::Expired,
+        ) => GuardDecision::OfferLogin(login_url(return_to)),
         AuthState::Authenticated(user) if requirement.is_met_by(user) => GuardDecision::Render,
         AuthState::Authenticated(_) => GuardDecision::Forbidden,
         AuthState::Unavailable(_) => GuardDecision::Unavailable,
@@ -135,7 +135,11 @@ mod tests {
 
     #[test]
     fn ended_session_offers_login_instead_of_leaving() {
-        for reason in [AnonymousReason::SessionEnded, AnonymousReason::SignedOut] {
+        for reason in [
+            AnonymousReason::SessionEnded,
+            AnonymousReason::SignedOut,
+            AnonymousReason::Expired,
+        ] {
             assert_eq!(
                 guard_decision(
                     &AuthState::Anonymous(reason),

@@ -4,15 +4,17 @@
 //! ```text
 //!            Loaded(user)                      Unauthenticated (any 401)
 //! Loading ─────────────────> Authenticated ───────────────────────────> Anonymous(SessionEnded)
-//!    │  Unauthenticated                         │ SignedOut               + "session ended" notice
-//!    ├────────────────> Anonymous(NotSignedIn)  └──────────> Anonymous(SignedOut)
+//!    │  Unauthenticated           │  │ SignedOut / SignedOutElsewhere       │ SignedOutElsewhere
+//!    ├──────> Anonymous(NotSignedIn) │ └──────────> Anonymous(SignedOut) <───┤ Expired
+//!    │        (SignedOut after a     └─ Expired ──> Anonymous(Expired) <─────┘
+//!    │         logout round trip)
 //!    │  LoadFailed(e)
 //!    └────────────────> Unavailable(e) ──Recheck──> Loading
 //! ```
 
-use shared::{error_code, User};
+use shared::{ErrorCode, User};
 
-use super::messages;
+use super::advice::{self, NextStep};
 use crate::services::error::ApiError;
 
 /// Who the SPA believes is using it.
@@ -29,15 +31,19 @@ pub enum AuthState {
     Unavailable(ApiError),
 }
 
-/// How the SPA came to be anonymous: it decides whether the guard may navigate away on its own.
+/// How the SPA came to be anonymous: it decides whether the guard may navigate away on its own,
+/// and what the page says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AnonymousReason {
     /// The first session check found no session: an ordinary visitor.
     NotSignedIn,
     /// A call answered 401 while the user was signed in in this page.
     SessionEnded,
-    /// The user logged out in this page.
+    /// The person logged out (in this tab, in another one, or came back from the logout round
+    /// trip).
     SignedOut,
+    /// The session ran out while this page was open.
+    Expired,
 }
 
 /// How loud a notice is.
@@ -48,61 +54,165 @@ pub enum NoticeKind {
     Error,
 }
 
-/// A visible, dismissible message.
+/// What a notice is about: decides which notices a later event replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeTopic {
+    /// `/?login_error=`: stays until closed, even if a session turns up.
+    Login,
+    /// The session check failed.
+    SessionCheck,
+    /// Signed out, ended, expired: obsolete once signed in again.
+    SessionState,
+    /// Anything else (a failed logout).
+    Other,
+}
+
+/// The button a notice carries: its next step, bound to what failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeAction {
+    /// "Log in again": a new sign-in that returns to this page.
+    LogIn,
+    /// "Try again" after a failed sign-in: starts the sign-in again.
+    RetryLogin,
+    /// "Try again" after a failed session check.
+    RetrySessionCheck,
+    /// "Try again" after a failed logout.
+    RetryLogout,
+    /// "Contact the administrator": shows the reference to give them.
+    ContactAdministrator,
+}
+
+impl NoticeAction {
+    /// The step for a failed sign-in (`?login_error=`).
+    fn after_login(step: NextStep) -> Self {
+        match step {
+            NextStep::LogInAgain => NoticeAction::LogIn,
+            NextStep::TryAgain => NoticeAction::RetryLogin,
+            NextStep::ContactAdministrator => NoticeAction::ContactAdministrator,
+        }
+    }
+
+    /// The next step this button stands for (its label).
+    pub fn next_step(self) -> NextStep {
+        match self {
+            NoticeAction::LogIn => NextStep::LogInAgain,
+            NoticeAction::RetryLogin
+            | NoticeAction::RetrySessionCheck
+            | NoticeAction::RetryLogout => NextStep::TryAgain,
+            NoticeAction::ContactAdministrator => NextStep::ContactAdministrator,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        self.next_step().label()
+    }
+}
+
+/// A visible, dismissible message with its next step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub kind: NoticeKind,
     pub message: String,
-    /// The stable code behind it (known codes only; `"unknown"` otherwise), for tests and support.
+    /// The stable code behind it (an API code, `network`, `signed_out`, ...), for tests and
+    /// for the reference given to an administrator.
     pub code: String,
-    /// The notice is about a failed session check and offers "Try again".
-    pub retry: bool,
+    pub topic: NoticeTopic,
+    pub action: Option<NoticeAction>,
 }
 
 impl Notice {
-    pub fn new(kind: NoticeKind, message: impl Into<String>, code: impl Into<String>) -> Self {
+    /// The message for `/?login_error=<code>` (any code, unknown ones included).
+    pub fn login_failed(code: ErrorCode) -> Self {
+        let advice = advice::advice(code);
+        let kind = if code == ErrorCode::AccessDenied {
+            NoticeKind::Warning
+        } else {
+            NoticeKind::Error
+        };
         Self {
             kind,
-            message: message.into(),
-            code: code.into(),
-            retry: false,
+            message: advice.message.to_string(),
+            code: code.as_str().to_string(),
+            topic: NoticeTopic::Login,
+            action: Some(NoticeAction::after_login(advice.next_step)),
         }
     }
 
-    /// The message for `/?login_error=<code>`.
-    pub fn login_failed(code: &str) -> Self {
-        let shown = if messages::is_known_code(code) {
-            code
-        } else {
-            "unknown"
-        };
-        Self::new(
-            NoticeKind::Error,
-            messages::login_error_message(code),
-            shown,
-        )
-    }
-
-    /// The message when a call answers 401 in the middle of a session.
+    /// A call answered 401 in the middle of a session.
     pub fn session_ended() -> Self {
-        Self::new(
+        Self::session_state(
             NoticeKind::Warning,
-            messages::SESSION_ENDED,
-            error_code::UNAUTHENTICATED,
+            advice::SESSION_ENDED,
+            ErrorCode::Unauthenticated.as_str(),
         )
     }
 
-    /// The message when the session check itself failed.
+    /// The session ran out.
+    pub fn session_expired() -> Self {
+        Self::session_state(
+            NoticeKind::Warning,
+            advice::SESSION_EXPIRED,
+            "session_expired",
+        )
+    }
+
+    /// The person signed out.
+    pub fn signed_out() -> Self {
+        Self::session_state(NoticeKind::Info, advice::SIGNED_OUT, "signed_out")
+    }
+
+    fn session_state(kind: NoticeKind, message: &str, code: &str) -> Self {
+        Self {
+            kind,
+            message: message.to_string(),
+            code: code.to_string(),
+            topic: NoticeTopic::SessionState,
+            action: Some(NoticeAction::LogIn),
+        }
+    }
+
+    /// The session check itself failed.
     pub fn session_check_failed(error: &ApiError) -> Self {
         let message = match error {
-            ApiError::Network(_) => messages::SESSION_CHECK_UNREACHABLE,
-            _ => messages::SESSION_CHECK_FAILED,
+            ApiError::Network(_) => advice::SESSION_CHECK_UNREACHABLE,
+            _ => advice::SESSION_CHECK_FAILED,
         };
         Self {
-            retry: true,
-            ..Self::new(NoticeKind::Error, message, error.code())
+            kind: NoticeKind::Error,
+            message: message.to_string(),
+            code: error.reference().to_string(),
+            topic: NoticeTopic::SessionCheck,
+            action: Some(NoticeAction::RetrySessionCheck),
         }
     }
+
+    /// `POST /api/auth/logout` failed (not with a 401: that is an ended session).
+    pub fn logout_failed(error: &ApiError) -> Self {
+        let advice = error.advice();
+        Self {
+            kind: NoticeKind::Error,
+            message: format!("{} {}", advice::LOGOUT_FAILED, advice.message),
+            code: error.reference().to_string(),
+            topic: NoticeTopic::Other,
+            action: Some(match advice.next_step {
+                NextStep::ContactAdministrator => NoticeAction::ContactAdministrator,
+                NextStep::LogInAgain => NoticeAction::LogIn,
+                NextStep::TryAgain => NoticeAction::RetryLogout,
+            }),
+        }
+    }
+}
+
+/// What the page was opened with (read once from the address bar and the tab's storage).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StartUp {
+    /// `?login_error=<code>`.
+    pub login_error: Option<ErrorCode>,
+    /// `?signed_out=1`: back from the logout round trip.
+    pub signed_out: bool,
+    /// This tab started a sign-in before it left for the provider (tell other tabs once the
+    /// session shows up).
+    pub login_started: bool,
 }
 
 /// What can happen to the auth state.
@@ -115,12 +225,16 @@ pub enum AuthAction {
     Unauthenticated,
     /// The session check failed for a reason other than 401.
     LoadFailed(ApiError),
-    /// `POST /api/auth/logout` succeeded; the browser is about to leave for the provider.
+    /// `POST /api/auth/logout` succeeded in this tab.
     SignedOut,
+    /// Another tab signed out, and `/api/auth/me` confirmed it.
+    SignedOutElsewhere,
+    /// The session ran out (the expiry watcher, or another tab, saw the 401 at the deadline).
+    Expired,
     /// The user asked to check the session again after a failure.
     Recheck,
     /// The backend came back from a failed login with `?login_error=<code>`.
-    LoginFailed(String),
+    LoginFailed(ErrorCode),
     /// Show a message.
     Notify(Notice),
     /// The user closed the message.
@@ -132,20 +246,23 @@ pub enum AuthAction {
 pub struct AuthModel {
     pub state: AuthState,
     pub notice: Option<Notice>,
+    /// Back from the logout round trip: the first 401 means "signed out", not "visitor".
+    signed_out_pending: bool,
 }
 
 impl Default for AuthModel {
     fn default() -> Self {
-        Self::starting(None)
+        Self::starting(&StartUp::default())
     }
 }
 
 impl AuthModel {
     /// The model at start-up: loading, with the failed-login message if the URL carried one.
-    pub fn starting(login_error: Option<&str>) -> Self {
+    pub fn starting(start: &StartUp) -> Self {
         Self {
             state: AuthState::Loading,
-            notice: login_error.map(Notice::login_failed),
+            notice: start.login_error.map(Notice::login_failed),
+            signed_out_pending: start.signed_out,
         }
     }
 
@@ -163,16 +280,22 @@ impl AuthModel {
         match action {
             AuthAction::Loaded(user) => {
                 next.state = AuthState::Authenticated(user);
-                next.clear_retry_notice();
+                next.signed_out_pending = false;
+                next.clear(&[NoticeTopic::SessionCheck, NoticeTopic::SessionState]);
             }
             AuthAction::Unauthenticated => match &self.state {
                 AuthState::Authenticated(_) => {
                     next.state = AuthState::Anonymous(AnonymousReason::SessionEnded);
                     next.notice = Some(Notice::session_ended());
                 }
+                AuthState::Loading | AuthState::Unavailable(_) if self.signed_out_pending => {
+                    next.state = AuthState::Anonymous(AnonymousReason::SignedOut);
+                    next.signed_out_pending = false;
+                    next.notice = Some(Notice::signed_out());
+                }
                 AuthState::Loading | AuthState::Unavailable(_) => {
                     next.state = AuthState::Anonymous(AnonymousReason::NotSignedIn);
-                    next.clear_retry_notice();
+                    next.clear(&[NoticeTopic::SessionCheck]);
                 }
                 AuthState::Anonymous(_) => {}
             },
@@ -186,27 +309,47 @@ impl AuthModel {
             },
             AuthAction::SignedOut => {
                 next.state = AuthState::Anonymous(AnonymousReason::SignedOut);
-                next.notice = Some(Notice::new(
-                    NoticeKind::Info,
-                    messages::SIGNED_OUT,
-                    "signed_out",
-                ));
+                next.notice = Some(Notice::signed_out());
+            }
+            AuthAction::SignedOutElsewhere => {
+                if self.was_signed_in() {
+                    next.state = AuthState::Anonymous(AnonymousReason::SignedOut);
+                    next.notice = Some(Notice::signed_out());
+                }
+            }
+            AuthAction::Expired => {
+                if self.was_signed_in() {
+                    next.state = AuthState::Anonymous(AnonymousReason::Expired);
+                    next.notice = Some(Notice::session_expired());
+                }
             }
             AuthAction::Recheck => {
                 if let AuthState::Unavailable(_) = self.state {
                     next.state = AuthState::Loading;
-                    next.clear_retry_notice();
+                    next.clear(&[NoticeTopic::SessionCheck]);
                 }
             }
-            AuthAction::LoginFailed(code) => next.notice = Some(Notice::login_failed(&code)),
+            AuthAction::LoginFailed(code) => next.notice = Some(Notice::login_failed(code)),
             AuthAction::Notify(notice) => next.notice = Some(notice),
             AuthAction::DismissNotice => next.notice = None,
         }
         next
     }
 
-    fn clear_retry_notice(&mut self) {
-        if self.notice.as_ref().is_some_and(|n| n.retry) {
+    /// Signed in, or just found signed out by a 401 (which a more precise reason may refine).
+    fn was_signed_in(&self) -> bool {
+        matches!(
+            self.state,
+            AuthState::Authenticated(_) | AuthState::Anonymous(AnonymousReason::SessionEnded)
+        )
+    }
+
+    fn clear(&mut self, topics: &[NoticeTopic]) {
+        if self
+            .notice
+            .as_ref()
+            .is_some_and(|n| topics.contains(&n.topic))
+        {
             self.notice = None;
         }
     }
@@ -233,15 +376,26 @@ pub(crate) mod tests {
     fn store_down() -> ApiError {
         ApiError::Server {
             status: 503,
-            error: ErrorDetail {
-                code: "store_unavailable".into(),
+            error: Some(ErrorDetail {
+                code: ErrorCode::StoreUnavailable,
                 message: "db".into(),
-            },
+            }),
         }
     }
 
     fn run(start: AuthModel, actions: impl IntoIterator<Item = AuthAction>) -> AuthModel {
         actions.into_iter().fold(start, |m, a| m.reduce(a))
+    }
+
+    fn signed_in() -> AuthModel {
+        AuthModel::default().reduce(AuthAction::Loaded(user()))
+    }
+
+    fn login_error(code: ErrorCode) -> AuthModel {
+        AuthModel::starting(&StartUp {
+            login_error: Some(code),
+            ..StartUp::default()
+        })
     }
 
     #[test]
@@ -254,7 +408,7 @@ pub(crate) mod tests {
 
     #[test]
     fn me_with_a_user_signs_in() {
-        let m = AuthModel::default().reduce(AuthAction::Loaded(user()));
+        let m = signed_in();
         assert_eq!(m.state, AuthState::Authenticated(user()));
         assert_eq!(m.user().map(|u| u.display_name()), Some("Ada Lovelace"));
         assert_eq!(m.notice, None);
@@ -269,51 +423,91 @@ pub(crate) mod tests {
 
     #[test]
     fn a_401_while_signed_in_ends_the_session_with_a_visible_message() {
-        let m = run(
-            AuthModel::default(),
-            [AuthAction::Loaded(user()), AuthAction::Unauthenticated],
-        );
+        let m = signed_in().reduce(AuthAction::Unauthenticated);
         assert_eq!(m.state, AuthState::Anonymous(AnonymousReason::SessionEnded));
         let notice = m.notice.expect("a visible message");
         assert_eq!(notice.kind, NoticeKind::Warning);
-        assert_eq!(
-            notice.message,
-            "Your session has ended. Please log in again."
-        );
+        assert_eq!(notice.message, "Your session has ended.");
         assert_eq!(notice.code, "unauthenticated");
+        assert_eq!(notice.action, Some(NoticeAction::LogIn));
     }
 
     #[test]
     fn repeated_401s_are_idempotent() {
-        let once = run(
-            AuthModel::default(),
-            [AuthAction::Loaded(user()), AuthAction::Unauthenticated],
-        );
+        let once = signed_in().reduce(AuthAction::Unauthenticated);
         assert_eq!(once.reduce(AuthAction::Unauthenticated), once);
         let visitor = AuthModel::default().reduce(AuthAction::Unauthenticated);
         assert_eq!(visitor.reduce(AuthAction::Unauthenticated), visitor);
     }
 
     #[test]
+    fn back_from_the_logout_round_trip_the_first_401_says_signed_out() {
+        let start = AuthModel::starting(&StartUp {
+            signed_out: true,
+            ..StartUp::default()
+        });
+        assert_eq!(start.notice, None, "nothing is claimed before the check");
+        let m = start.reduce(AuthAction::Unauthenticated);
+        assert_eq!(m.state, AuthState::Anonymous(AnonymousReason::SignedOut));
+        let notice = m.notice.unwrap();
+        assert_eq!(notice.message, "You have signed out.");
+        assert_eq!(notice.kind, NoticeKind::Info);
+
+        // Still (or again) signed in: the flag was stale, nothing is said.
+        let still = AuthModel::starting(&StartUp {
+            signed_out: true,
+            ..StartUp::default()
+        })
+        .reduce(AuthAction::Loaded(user()));
+        assert_eq!(still.notice, None);
+        assert_eq!(
+            still.reduce(AuthAction::Unauthenticated).state,
+            AuthState::Anonymous(AnonymousReason::SessionEnded),
+            "the flag is used once"
+        );
+    }
+
+    #[test]
     fn login_error_is_shown_from_the_start_and_survives_the_first_check() {
-        let m = AuthModel::starting(Some("login_denied"));
+        let m = login_error(ErrorCode::AccessDenied);
         assert_eq!(m.state, AuthState::Loading);
         let notice = m.notice.clone().unwrap();
-        assert_eq!(notice.kind, NoticeKind::Error);
-        assert_eq!(notice.code, "login_denied");
-        assert!(notice.message.contains("cancelled or denied"));
+        assert_eq!(notice.kind, NoticeKind::Warning);
+        assert_eq!(notice.code, "access_denied");
+        assert!(notice.message.contains("cancelled"));
+        assert_eq!(notice.action, Some(NoticeAction::LogIn));
+        assert_eq!(notice.action.unwrap().label(), "Log in again");
         let m = m.reduce(AuthAction::Unauthenticated);
         assert_eq!(m.notice, Some(notice));
     }
 
     #[test]
+    fn every_login_error_carries_its_next_step() {
+        let retry = login_error(ErrorCode::ProviderUnavailable).notice.unwrap();
+        assert_eq!(retry.action, Some(NoticeAction::RetryLogin));
+        assert_eq!(retry.kind, NoticeKind::Error);
+        let admin = login_error(ErrorCode::ProviderMisconfigured)
+            .notice
+            .unwrap();
+        assert_eq!(admin.action, Some(NoticeAction::ContactAdministrator));
+        for code in ErrorCode::ALL {
+            let notice = login_error(code).notice.unwrap();
+            assert_eq!(
+                notice.action.map(NoticeAction::next_step),
+                Some(advice::advice(code).next_step),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
     fn unknown_login_error_codes_are_not_echoed() {
-        let notice = AuthModel::starting(Some("<img src=x onerror=alert(1)>"))
+        let notice = login_error(ErrorCode::parse("<img src=x onerror=alert(1)>"))
             .notice
             .unwrap();
         assert_eq!(notice.code, "unknown");
-        assert_eq!(notice.message, "We couldn't sign you in. Please try again.");
-        let later = AuthModel::default().reduce(AuthAction::LoginFailed("weird".into()));
+        assert_eq!(notice.message, "Something went wrong.");
+        let later = AuthModel::default().reduce(AuthAction::LoginFailed(ErrorCode::Unknown));
         assert_eq!(later.notice.unwrap().code, "unknown");
     }
 
@@ -322,12 +516,9 @@ pub(crate) mod tests {
         let m = AuthModel::default().reduce(AuthAction::LoadFailed(store_down()));
         assert_eq!(m.state, AuthState::Unavailable(store_down()));
         let notice = m.notice.clone().unwrap();
-        assert!(notice.retry);
+        assert_eq!(notice.action, Some(NoticeAction::RetrySessionCheck));
         assert_eq!(notice.code, "store_unavailable");
-        assert_eq!(
-            notice.message,
-            "We couldn't check whether you're signed in. The service may be temporarily unavailable."
-        );
+        assert_eq!(notice.message, advice::SESSION_CHECK_FAILED);
 
         let retrying = m.reduce(AuthAction::Recheck);
         assert_eq!(retrying.state, AuthState::Loading);
@@ -342,7 +533,7 @@ pub(crate) mod tests {
     fn unreachable_server_says_so() {
         let m = AuthModel::default().reduce(AuthAction::LoadFailed(ApiError::Network("x".into())));
         let notice = m.notice.unwrap();
-        assert!(notice.message.contains("couldn't reach the server"));
+        assert!(notice.message.contains("could not reach the server"));
         assert_eq!(notice.code, "network");
     }
 
@@ -362,7 +553,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_failed_background_recheck_keeps_the_user_signed_in() {
-        let signed_in = AuthModel::default().reduce(AuthAction::Loaded(user()));
+        let signed_in = signed_in();
         assert_eq!(
             signed_in.reduce(AuthAction::LoadFailed(store_down())),
             signed_in
@@ -376,7 +567,7 @@ pub(crate) mod tests {
 
     #[test]
     fn recheck_only_applies_after_a_failure() {
-        let signed_in = AuthModel::default().reduce(AuthAction::Loaded(user()));
+        let signed_in = signed_in();
         assert_eq!(signed_in.reduce(AuthAction::Recheck), signed_in);
     }
 
@@ -390,19 +581,74 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn sign_out_is_anonymous_with_an_info_message() {
+    fn signing_in_again_clears_the_signed_out_message_but_not_a_login_error() {
         let m = run(
-            AuthModel::default(),
-            [AuthAction::Loaded(user()), AuthAction::SignedOut],
+            signed_in(),
+            [AuthAction::SignedOutElsewhere, AuthAction::Loaded(user())],
+        );
+        assert_eq!(m.notice, None);
+        let m = run(
+            login_error(ErrorCode::LoginTransactionInvalid),
+            [AuthAction::Loaded(user())],
+        );
+        assert_eq!(m.notice.unwrap().code, "login_transaction_invalid");
+    }
+
+    #[test]
+    fn sign_out_is_anonymous_with_an_info_message() {
+        let m = signed_in().reduce(AuthAction::SignedOut);
+        assert_eq!(m.state, AuthState::Anonymous(AnonymousReason::SignedOut));
+        let notice = m.notice.unwrap();
+        assert_eq!(notice.kind, NoticeKind::Info);
+        assert_eq!(notice.message, "You have signed out.");
+    }
+
+    #[test]
+    fn a_logout_in_another_tab_reads_as_signed_out_not_as_an_ended_session() {
+        // The re-check's 401 arrives first (through the request function), then the reason.
+        let m = run(
+            signed_in(),
+            [AuthAction::Unauthenticated, AuthAction::SignedOutElsewhere],
         );
         assert_eq!(m.state, AuthState::Anonymous(AnonymousReason::SignedOut));
-        assert_eq!(m.notice.unwrap().kind, NoticeKind::Info);
+        assert_eq!(m.notice.unwrap().code, "signed_out");
+        // A visitor's tab does not claim anybody signed out.
+        let visitor = AuthModel::default().reduce(AuthAction::Unauthenticated);
+        assert_eq!(visitor.reduce(AuthAction::SignedOutElsewhere), visitor);
+    }
+
+    #[test]
+    fn expiry_says_so_and_offers_a_new_sign_in() {
+        let m = run(
+            signed_in(),
+            [AuthAction::Unauthenticated, AuthAction::Expired],
+        );
+        assert_eq!(m.state, AuthState::Anonymous(AnonymousReason::Expired));
+        let notice = m.notice.unwrap();
+        assert_eq!(notice.code, "session_expired");
+        assert_eq!(notice.action, Some(NoticeAction::LogIn));
+        let visitor = AuthModel::default().reduce(AuthAction::Unauthenticated);
+        assert_eq!(visitor.reduce(AuthAction::Expired), visitor);
+        let out = signed_in().reduce(AuthAction::SignedOut);
+        assert_eq!(
+            out.reduce(AuthAction::Expired),
+            out,
+            "signed out stays signed out"
+        );
+    }
+
+    #[test]
+    fn a_failed_logout_offers_to_try_it_again() {
+        let notice = Notice::logout_failed(&store_down());
+        assert_eq!(notice.action, Some(NoticeAction::RetryLogout));
+        assert!(notice.message.starts_with("We could not sign you out."));
+        assert!(!notice.message.contains("db"), "no server text");
     }
 
     #[test]
     fn notices_can_be_replaced_and_dismissed() {
-        let m = AuthModel::starting(Some("bad_callback"));
-        let custom = Notice::new(NoticeKind::Error, messages::LOGOUT_FAILED, "internal");
+        let m = login_error(ErrorCode::BadCallback);
+        let custom = Notice::logout_failed(&ApiError::Network("x".into()));
         let m = m.reduce(AuthAction::Notify(custom.clone()));
         assert_eq!(m.notice, Some(custom));
         let m = m.reduce(AuthAction::DismissNotice);
@@ -412,14 +658,5 @@ pub(crate) mod tests {
             AuthState::Loading,
             "dismissing changes nothing else"
         );
-    }
-
-    #[test]
-    fn a_login_error_notice_is_not_cleared_by_signing_in() {
-        let m = run(
-            AuthModel::starting(Some("login_transaction_invalid")),
-            [AuthAction::Loaded(user())],
-        );
-        assert_eq!(m.notice.unwrap().code, "login_transaction_invalid");
     }
 }

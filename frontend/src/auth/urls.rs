@@ -38,6 +38,41 @@ pub fn login_url(return_to: &str) -> String {
     )
 }
 
+/// `/api/auth/login?screen_hint=signup&returnTo=<encoded path>`: the same round trip, with the
+/// provider showing its sign-up form first.
+pub fn signup_url(return_to: &str) -> String {
+    format!(
+        "{}?screen_hint=signup&returnTo={}",
+        routes::LOGIN,
+        encode_uri_component(safe_return_to(return_to))
+    )
+}
+
+/// Query flag the logout round trip comes back with (`/page?signed_out=1`); the SPA reads it
+/// once at start-up and removes it from the address bar.
+pub const SIGNED_OUT_PARAM: &str = "signed_out";
+
+/// `/api/auth/logout?returnTo=<encoded path>` for the `POST`: after the provider's logout
+/// page the browser lands on `return_to` (see [`safe_return_to`]) with `?signed_out=1`.
+pub fn logout_path(return_to: &str) -> String {
+    let back = with_query_flag(safe_return_to(return_to), SIGNED_OUT_PARAM);
+    format!(
+        "{}?returnTo={}",
+        routes::LOGOUT,
+        encode_uri_component(&back)
+    )
+}
+
+/// `path` with `name=1` added to its query (before any fragment).
+fn with_query_flag(path: &str, name: &str) -> String {
+    let (before_hash, hash) = match path.find('#') {
+        Some(at) => path.split_at(at),
+        None => (path, ""),
+    };
+    let separator = if before_hash.contains('?') { '&' } else { '?' };
+    format!("{before_hash}{separator}{name}=1{hash}")
+}
+
 /// Where the browser may be sent after logout: an absolute `https:`/`http:` URL (the
 /// provider's logout page) or a same-origin path. Anything else (`javascript:`, `data:`,
 /// protocol-relative) gives `None`, and the caller goes home instead.
@@ -192,6 +227,38 @@ mod tests {
                 "{hostile:?} must not survive as a return path"
             );
         }
+    }
+
+    #[test]
+    fn signup_url_asks_for_the_sign_up_screen_and_comes_back() {
+        assert_eq!(
+            signup_url("/messages?x=1"),
+            "/api/auth/login?screen_hint=signup&returnTo=%2Fmessages%3Fx%3D1"
+        );
+        assert_eq!(
+            signup_url("//evil.com"),
+            "/api/auth/login?screen_hint=signup&returnTo=%2F"
+        );
+    }
+
+    #[test]
+    fn logout_path_returns_to_the_page_with_the_signed_out_flag() {
+        assert_eq!(
+            logout_path("/"),
+            "/api/auth/logout?returnTo=%2F%3Fsigned_out%3D1"
+        );
+        assert_eq!(
+            logout_path("/?tab=2"),
+            "/api/auth/logout?returnTo=%2F%3Ftab%3D2%26signed_out%3D1"
+        );
+        assert_eq!(
+            logout_path("/forbidden#top"),
+            "/api/auth/logout?returnTo=%2Fforbidden%3Fsigned_out%3D1%23top"
+        );
+        assert_eq!(
+            logout_path("https://evil.example/"),
+            "/api/auth/logout?returnTo=%2F%3Fsigned_out%3D1"
+        );
     }
 
     #[test]

@@ -11,6 +11,10 @@ pub struct AvatarProps {
     pub id: Option<AttrValue>,
     #[prop_or_default]
     pub large: bool,
+    /// The name is written next to it: the picture says nothing more (`alt=""`, initials
+    /// hidden from assistive technology), so the name is not read twice.
+    #[prop_or_default]
+    pub decorative: bool,
 }
 
 #[component]
@@ -24,11 +28,21 @@ pub fn Avatar(props: &AvatarProps) -> Html {
                 let broken = broken.clone();
                 Callback::from(move |_: Event| broken.set(true))
             };
+            let alt = if props.decorative {
+                String::new()
+            } else {
+                format!("Picture of {name}")
+            };
             html! {
-                <img id={props.id.clone()} {class} src={src.to_string()} alt={format!("Picture of {name}")}
+                <img id={props.id.clone()} {class} src={src.to_string()} {alt}
                     referrerpolicy="no-referrer" width="40" height="40" {onerror} />
             }
         }
+        _ if props.decorative => html! {
+            <span id={props.id.clone()} class={classes!(class, "avatar-initials")} aria-hidden="true">
+                { initials(&name) }
+            </span>
+        },
         _ => html! {
             <span id={props.id.clone()} class={classes!(class, "avatar-initials")}
                 role="img" aria-label={format!("Initials of {name}")}>

@@ -3,7 +3,9 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::auth::{guard_decision, AnonymousReason, AuthState, GuardDecision, Requirement};
+use crate::auth::{
+    guard_decision, AnonymousReason, AuthState, GuardDecision, NoticeAction, Requirement,
+};
 use crate::browser;
 use crate::components::loading::Loading;
 use crate::hooks::use_auth;
@@ -18,7 +20,9 @@ pub struct RequireAuthProps {
 }
 
 /// Loading while the session check runs; then the children, or a full-page navigation to the
-/// login (with the current path and query as `returnTo`), or the forbidden page.
+/// login (with the current path and query as `returnTo`), or the forbidden page. A session that
+/// ended, expired or was signed out while the page was open gets a card with "Log in again"
+/// (back to this page), never a surprise navigation.
 #[component]
 pub fn RequireAuth(props: &RequireAuthProps) -> Html {
     let auth = use_auth();
@@ -29,7 +33,7 @@ pub fn RequireAuth(props: &RequireAuthProps) -> Html {
 
     use_effect_with(decision.clone(), |decision| {
         if let GuardDecision::RedirectToLogin(url) = decision {
-            browser::navigate(url);
+            browser::start_login(url);
         }
     });
 
@@ -40,23 +44,27 @@ pub fn RequireAuth(props: &RequireAuthProps) -> Html {
             html! { <Loading message="Taking you to the sign-in page…" /> }
         }
         GuardDecision::OfferLogin(url) => {
-            let signed_out = matches!(
-                auth.state(),
-                AuthState::Anonymous(AnonymousReason::SignedOut)
-            );
-            let (title, text) = if signed_out {
-                ("You have signed out", "Log in again to see this page.")
-            } else {
-                (
+            let (title, text) = match auth.state() {
+                AuthState::Anonymous(AnonymousReason::SignedOut) => {
+                    ("You have signed out", "Log in again to see this page.")
+                }
+                AuthState::Anonymous(AnonymousReason::Expired) => (
+                    "Your session has expired",
+                    "For your security you were signed out after a while. Log in again to continue where you left off.",
+                ),
+                _ => (
                     "Your session has ended",
                     "For your security you were signed out. Log in again to continue where you left off.",
-                )
+                ),
             };
             html! {
                 <section id="session-ended" class="card state-card">
-                    <h1>{ title }</h1>
+                    <h1 tabindex="-1">{ title }</h1>
                     <p class="muted">{ text }</p>
-                    <a id="relogin" class="btn btn-primary" href={url}>{ "Log in again" }</a>
+                    <a id="relogin" class="btn btn-primary" href={url}
+                        onclick={Callback::from(|_: MouseEvent| browser::mark_login_started())}>
+                        { "Log in again" }
+                    </a>
                 </section>
             }
         }
@@ -64,11 +72,13 @@ pub fn RequireAuth(props: &RequireAuthProps) -> Html {
         GuardDecision::Unavailable => {
             // The banner above explains the failure and offers "Try again"; once it is
             // dismissed, the card offers it instead.
-            let banner_offers_retry = auth.notice().is_some_and(|n| n.retry);
+            let banner_offers_retry = auth
+                .notice()
+                .is_some_and(|n| n.action == Some(NoticeAction::RetrySessionCheck));
             let onclick = Callback::from(move |_: MouseEvent| auth.retry());
             html! {
                 <section id="auth-unavailable" class="card state-card">
-                    <h1>{ "This page needs a signed-in session" }</h1>
+                    <h1 tabindex="-1">{ "This page needs a signed-in session" }</h1>
                     <p class="muted">{ "It will show as soon as we can confirm who you are." }</p>
                     if !banner_offers_retry {
                         <button type="button" class="btn btn-primary" {onclick}>{ "Try again" }</button>

@@ -2,12 +2,19 @@
 
 pub mod auth_provider;
 pub mod avatar;
+pub mod confirm;
+pub mod expiry;
 pub mod footer;
 pub mod guard;
 pub mod loading;
 pub mod nav;
 pub mod notice;
+pub mod page_notice;
+pub mod refresh_button;
+pub mod route_focus;
 pub mod session_table;
+pub mod skip_link;
+pub mod time;
 
 pub use auth_provider::AuthProvider;
 pub use guard::RequireAuth;

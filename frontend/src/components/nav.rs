@@ -1,18 +1,19 @@
-//! The top bar: brand, page links, and the session corner (Login / user + Logout).
+//! The top bar: brand, page links, and the session corner (Sign up + Login / user + Logout).
 
+use shared::messages::permissions;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::auth::{login_url, AuthState, Requirement};
+use crate::auth::{login_url, signup_url, AuthState, Requirement};
+use crate::browser;
 use crate::components::avatar::Avatar;
 use crate::hooks::use_auth;
-use crate::routes::{Route, ADMIN_ROLE};
+use crate::routes::{after_logout, Route, ADMIN_ROLE, PRODUCT_NAME};
 
-/// The product's name, shown in the bar and the page title.
-pub const PRODUCT_NAME: &str = "Ferris Login";
-
-/// Ids for tests: `login` (link), `logout` (button), `user-name`, `nav-avatar`, `auth-loading`.
+/// Ids for tests: `login`, `signup` (links), `logout` (button), `user-name`, `nav-avatar`,
+/// `auth-loading` (a silent skeleton: the page's own status speaks). The current page's link
+/// has `aria-current="page"`.
 #[component]
 pub fn Nav() -> Html {
     let auth = use_auth();
@@ -23,20 +24,15 @@ pub fn Nav() -> Html {
     let logging_out = use_state(|| false);
 
     let link = |to: Route, label: &'static str| {
-        let active = current.as_ref() == Some(&to);
-        html! {
-            <Link<Route> to={to} classes={classes!("nav-link", active.then_some("active"))}>
-                { label }
-            </Link<Route>>
-        }
+        html! { <NavLink {to} {label} current={current == Some(to)} /> }
     };
-    let is_admin = auth
-        .user()
-        .is_some_and(|u| Requirement::Role(ADMIN_ROLE.into()).is_met_by(u));
+    let user = auth.user();
+    let is_admin = user.is_some_and(|u| Requirement::Role(ADMIN_ROLE.into()).is_met_by(u));
+    let reads_messages = user.is_some_and(|u| u.has_permission(permissions::READ));
 
     let session = match auth.state() {
         AuthState::Loading => html! {
-            <span id="auth-loading" class="session-placeholder" role="status" aria-label="Checking your session">
+            <span id="auth-loading" class="session-placeholder" aria-hidden="true">
                 <span class="skeleton skeleton-avatar"></span>
                 <span class="skeleton skeleton-text"></span>
             </span>
@@ -45,13 +41,17 @@ pub fn Nav() -> Html {
             let onclick = {
                 let auth = auth.clone();
                 let logging_out = logging_out.clone();
+                let back = after_logout(current.unwrap_or(Route::Home), &here);
                 Callback::from(move |_: MouseEvent| {
+                    if *logging_out {
+                        return;
+                    }
                     logging_out.set(true);
-                    let auth = auth.clone();
+                    let (auth, back) = (auth.clone(), back.clone());
                     let logging_out = logging_out.clone();
                     spawn_local(async move {
                         // On success the page is already leaving for the provider.
-                        if auth.logout().await.is_err() {
+                        if auth.logout(back).await.is_err() {
                             logging_out.set(false);
                         }
                     });
@@ -60,18 +60,30 @@ pub fn Nav() -> Html {
             html! {
                 <div class="session">
                     <Link<Route> to={Route::Profile} classes="user-chip">
-                        <Avatar user={user.clone()} id="nav-avatar" />
+                        <Avatar user={user.clone()} id="nav-avatar" decorative=true />
                         <span id="user-name" class="user-name">{ user.display_name() }</span>
                     </Link<Route>>
-                    <button id="logout" type="button" class="btn btn-secondary" disabled={*logging_out} {onclick}>
+                    // Not `disabled` while it runs: the focus stays on it.
+                    <button id="logout" type="button" class="btn btn-secondary"
+                        aria-disabled={logging_out.then_some("true")} {onclick}>
                         { if *logging_out { "Signing out…" } else { "Logout" } }
                     </button>
                 </div>
             }
         }
-        AuthState::Anonymous(_) | AuthState::Unavailable(_) => html! {
-            <a id="login" class="btn btn-primary" href={login_url(&here)}>{ "Login" }</a>
-        },
+        AuthState::Anonymous(_) | AuthState::Unavailable(_) => {
+            let mark = Callback::from(|_: MouseEvent| browser::mark_login_started());
+            html! {
+                <div class="session">
+                    <a id="signup" class="btn btn-secondary" href={signup_url(&here)} onclick={mark.clone()}>
+                        { "Sign up" }
+                    </a>
+                    <a id="login" class="btn btn-primary" href={login_url(&here)} onclick={mark}>
+                        { "Login" }
+                    </a>
+                </div>
+            }
+        }
     };
 
     html! {
@@ -84,11 +96,45 @@ pub fn Nav() -> Html {
                 <div class="nav-links">
                     { link(Route::Home, "Home") }
                     { link(Route::Profile, "Profile") }
+                    if reads_messages { { link(Route::Messages, "Messages") } }
                     if is_admin { { link(Route::Admin, "Admin") } }
                 </div>
                 <div class="nav-session">{ session }</div>
             </nav>
         </header>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct NavLinkProps {
+    to: Route,
+    label: &'static str,
+    current: bool,
+}
+
+/// A page link of the bar: a router link that says `aria-current="page"` when it is the page
+/// shown (yew-router's `Link` has no way to set it).
+#[component]
+fn NavLink(props: &NavLinkProps) -> Html {
+    let navigator = use_navigator();
+    let onclick = {
+        let to = props.to;
+        Callback::from(move |event: MouseEvent| {
+            // New tab, new window, download: the browser's business.
+            if event.meta_key() || event.ctrl_key() || event.shift_key() || event.alt_key() {
+                return;
+            }
+            if let Some(navigator) = &navigator {
+                event.prevent_default();
+                navigator.push(&to);
+            }
+        })
+    };
+    html! {
+        <a href={props.to.to_path()} class={classes!("nav-link", props.current.then_some("active"))}
+            aria-current={props.current.then_some("page")} {onclick}>
+            { props.label }
+        </a>
     }
 }
 

@@ -1,12 +1,14 @@
 //! `<SessionTable>`: the admin page's list of live sessions, one row group per user, with the
 //! per-user "Revoke all sessions" action and its inline confirmation.
 
-use shared::{SessionInfo, User};
-use web_sys::HtmlElement;
+use shared::{SessionInfo, User, Uuid};
 use yew::prelude::*;
 
-use crate::admin::{describe_user_agent, timestamp_parts, UserSessions};
+use crate::admin::UserSessions;
 use crate::components::avatar::Avatar;
+use crate::components::confirm::InlineConfirm;
+use crate::components::time::Time;
+use crate::format::describe_user_agent;
 
 #[derive(Properties, PartialEq)]
 pub struct SessionTableProps {
@@ -14,14 +16,14 @@ pub struct SessionTableProps {
     pub groups: Vec<UserSessions>,
     /// The user whose revocation awaits confirmation.
     #[prop_or_default]
-    pub confirming: Option<String>,
+    pub confirming: Option<Uuid>,
     /// The user whose sessions are being revoked.
     #[prop_or_default]
-    pub revoking: Option<String>,
+    pub revoking: Option<Uuid>,
     /// "Revoke all sessions" clicked (user id).
-    pub on_revoke: Callback<String>,
+    pub on_revoke: Callback<Uuid>,
     /// "Confirm revoke" clicked (user id).
-    pub on_confirm: Callback<String>,
+    pub on_confirm: Callback<Uuid>,
     /// "Cancel" clicked, or Escape pressed in the confirmation.
     pub on_cancel: Callback<()>,
 }
@@ -31,20 +33,6 @@ pub struct SessionTableProps {
 /// a group carries the user cell and the action cell (both span the group's rows).
 #[component]
 pub fn SessionTable(props: &SessionTableProps) -> Html {
-    let cancel_ref = use_node_ref();
-    {
-        // Entering the confirmation moves the focus to its safe choice, "Cancel".
-        let cancel_ref = cancel_ref.clone();
-        use_effect_with(props.confirming.clone(), move |confirming| {
-            if confirming.is_some() {
-                if let Some(cancel) = cancel_ref.cast::<HtmlElement>() {
-                    // Focus can only fail on a detached element; nothing to do then.
-                    let _ = cancel.focus();
-                }
-            }
-        });
-    }
-
     if props.groups.is_empty() {
         return html! {
             <p id="sessions-empty" class="sessions-empty muted">{ "No live sessions." }</p>
@@ -63,35 +51,35 @@ pub fn SessionTable(props: &SessionTableProps) -> Html {
                     <th scope="col" class="col-actions"><span class="visually-hidden">{ "Actions" }</span></th>
                 </tr>
             </thead>
-            { for props.groups.iter().map(|group| group_rows(props, group, &cancel_ref)) }
+            { for props.groups.iter().map(|group| group_rows(props, group)) }
         </table>
     }
 }
 
-fn group_rows(props: &SessionTableProps, group: &UserSessions, cancel_ref: &NodeRef) -> Html {
+fn group_rows(props: &SessionTableProps, group: &UserSessions) -> Html {
     let span = group.sessions.len().to_string();
     let rows = group.sessions.iter().enumerate().map(|(index, session)| {
         let first = index == 0;
         html! {
             <tr key={index}
                 class={classes!("session-row", first.then_some("group-first"), session.current.then_some("session-current"))}
-                data-user-id={session.user_id.clone()}
+                data-user-id={session.user_id.to_string()}
                 data-sub={session.sub.clone()}
                 data-current={session.current.to_string()}>
                 if first {
                     <th scope="rowgroup" rowspan={span.clone()} class="cell-user">{ user_cell(group) }</th>
                 }
-                <td class="cell-created" data-label="Signed in">{ time(&session.created_at) }</td>
-                <td class="cell-seen" data-label="Last seen">{ time(&session.last_seen_at) }</td>
+                <td class="cell-created" data-label="Signed in"><Time at={session.created_at} /></td>
+                <td class="cell-seen" data-label="Last seen"><Time at={session.last_seen_at} /></td>
                 <td class="cell-device" data-label="Device">{ device(session) }</td>
                 if first {
-                    <td rowspan={span.clone()} class="cell-actions">{ actions(props, group, cancel_ref) }</td>
+                    <td rowspan={span.clone()} class="cell-actions">{ actions(props, group) }</td>
                 }
             </tr>
         }
     });
     html! {
-        <tbody key={group.user_id.clone()} class="session-group" data-user-id={group.user_id.clone()}>
+        <tbody key={group.user_id.to_string()} class="session-group" data-user-id={group.user_id.to_string()}>
             { for rows }
         </tbody>
     }
@@ -115,7 +103,7 @@ fn user_cell(group: &UserSessions) -> Html {
         .filter(|email| Some(email.as_str()) != Some(group.display_name()));
     html! {
         <div class="session-user">
-            <Avatar {user} />
+            <Avatar {user} decorative=true />
             <div class="session-user-text">
                 <span id={name_id(&group.user_id)} class="session-user-name">{ group.display_name() }</span>
                 if let Some(email) = email {
@@ -128,23 +116,8 @@ fn user_cell(group: &UserSessions) -> Html {
 }
 
 /// The id of the element holding a user's name (describes their revoke button).
-fn name_id(user_id: &str) -> String {
+fn name_id(user_id: &Uuid) -> String {
     format!("session-user-{user_id}")
-}
-
-/// `27 Nov 2026, 04:12 UTC` (text content), breaking only after the comma; the exact value in
-/// `datetime` and `title`.
-fn time(rfc3339: &str) -> Html {
-    let (date, time) = timestamp_parts(rfc3339);
-    html! {
-        <time datetime={rfc3339.to_string()} title={rfc3339.to_string()}>
-            if let Some(time) = time {
-                <span class="time-date">{ format!("{date},") }</span>{ " " }<span class="time-clock">{ time }</span>
-            } else {
-                { date }
-            }
-        </time>
-    }
 }
 
 fn device(session: &SessionInfo) -> Html {
@@ -162,20 +135,21 @@ fn device(session: &SessionInfo) -> Html {
     }
 }
 
-fn actions(props: &SessionTableProps, group: &UserSessions, cancel_ref: &NodeRef) -> Html {
-    let user_id = group.user_id.clone();
+fn actions(props: &SessionTableProps, group: &UserSessions) -> Html {
+    let user_id = group.user_id;
     let described_by = name_id(&user_id);
 
-    if props.revoking.as_deref() == Some(user_id.as_str()) {
+    if props.revoking == Some(user_id) {
+        // Not `disabled`: the focus stays on it until the page moves it.
         return html! {
             <button type="button" class="btn btn-small btn-danger revoke-confirm"
-                data-user-id={user_id} aria-describedby={described_by} disabled=true>
+                data-user-id={user_id.to_string()} aria-describedby={described_by} aria-disabled="true">
                 { "Revoking…" }
             </button>
         };
     }
 
-    if props.confirming.as_deref() == Some(user_id.as_str()) {
+    if props.confirming == Some(user_id) {
         let count = group.sessions.len();
         let question = format!(
             "End {count} {}{}?",
@@ -188,49 +162,26 @@ fn actions(props: &SessionTableProps, group: &UserSessions, cancel_ref: &NodeRef
         );
         let on_confirm = {
             let on_confirm = props.on_confirm.clone();
-            let user_id = user_id.clone();
-            Callback::from(move |_: MouseEvent| on_confirm.emit(user_id.clone()))
-        };
-        let on_cancel = {
-            let on_cancel = props.on_cancel.clone();
-            Callback::from(move |_: MouseEvent| on_cancel.emit(()))
-        };
-        let on_keydown = {
-            let on_cancel = props.on_cancel.clone();
-            Callback::from(move |event: KeyboardEvent| {
-                if event.key() == "Escape" {
-                    on_cancel.emit(());
-                }
-            })
+            Callback::from(move |()| on_confirm.emit(user_id))
         };
         return html! {
-            <div class="revoke-confirmation" role="group" aria-label="Confirm revoking all sessions"
-                onkeydown={on_keydown}>
-                <span class="revoke-question">{ question }</span>
-                <div class="revoke-buttons">
-                    <button type="button" class="btn btn-small btn-danger revoke-confirm"
-                        data-user-id={user_id.clone()} aria-describedby={described_by}
-                        onclick={on_confirm}>
-                        { "Confirm revoke" }
-                    </button>
-                    <button type="button" class="btn btn-small btn-secondary revoke-cancel"
-                        data-user-id={user_id} ref={cancel_ref.clone()} onclick={on_cancel}>
-                        { "Cancel" }
-                    </button>
-                </div>
-            </div>
+            <InlineConfirm question={question} label="Confirm revoking all sessions"
+                confirm_label="Confirm revoke" confirm_class={classes!("revoke-confirm")}
+                cancel_class={classes!("revoke-cancel")}
+                data_name="data-user-id" data_value={user_id.to_string()}
+                described_by={Some(AttrValue::from(described_by))}
+                {on_confirm} on_cancel={props.on_cancel.clone()} />
         };
     }
 
     let onclick = {
         let on_revoke = props.on_revoke.clone();
-        let user_id = user_id.clone();
-        Callback::from(move |_: MouseEvent| on_revoke.emit(user_id.clone()))
+        Callback::from(move |_: MouseEvent| on_revoke.emit(user_id))
     };
     html! {
         <button type="button" class="btn btn-small btn-danger btn-outline revoke"
-            data-user-id={user_id} aria-describedby={described_by}
-            disabled={props.revoking.is_some()} {onclick}>
+            data-user-id={user_id.to_string()} aria-describedby={described_by}
+            aria-disabled={props.revoking.is_some().then_some("true")} {onclick}>
             { "Revoke all sessions" }
         </button>
     }

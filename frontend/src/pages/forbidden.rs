@@ -21,7 +21,7 @@ pub fn ForbiddenPage() -> Html {
                     <path d="M8 10V7a4 4 0 0 1 8 0v3" />
                 </svg>
             </span>
-            <h1>{ "You don't have access to this page" }</h1>
+            <h1 tabindex="-1">{ "You don't have access to this page" }</h1>
             <p class="muted">{ "Your account is signed in but lacks the role or permission this page needs. Ask an administrator if you think that's wrong." }</p>
             { for who }
             <Link<Route> to={Route::Home} classes="btn btn-secondary">{ "Back to home" }</Link<Route>>

@@ -4,6 +4,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::auth::{login_url, AuthState};
+use crate::browser;
 use crate::components::avatar::Avatar;
 use crate::hooks::use_auth;
 use crate::routes::Route;
@@ -20,7 +21,7 @@ pub fn HomePage() -> Html {
         },
         AuthState::Authenticated(user) => html! {
             <div id="greeting" class="greeting">
-                <Avatar user={user.clone()} />
+                <Avatar user={user.clone()} decorative=true />
                 <div>
                     <p class="greeting-text">
                         { "Hello, " }<strong>{ user.display_name() }</strong>{ ". You're signed in." }
@@ -33,7 +34,8 @@ pub fn HomePage() -> Html {
         },
         AuthState::Anonymous(_) | AuthState::Unavailable(_) => html! {
             <div class="cta">
-                <a id="hero-login" class="btn btn-primary btn-large" href={login_url("/profile")}>
+                <a id="hero-login" class="btn btn-primary btn-large" href={login_url("/profile")}
+                    onclick={Callback::from(|_: MouseEvent| browser::mark_login_started())}>
                     { "Log in to see your profile" }
                 </a>
                 <a class="btn btn-link" href="#how-it-works">{ "How it works" }</a>
@@ -45,7 +47,7 @@ pub fn HomePage() -> Html {
         <>
             <section id="hero" class="hero">
                 <p class="eyebrow">{ "OpenID Connect · Backend-for-Frontend" }</p>
-                <h1>{ "Sign in with OpenID Connect through a Rust Backend-for-Frontend." }</h1>
+                <h1 tabindex="-1">{ "Sign in with OpenID Connect through a Rust Backend-for-Frontend." }</h1>
                 <p class="lead">
                     { "Tokens never reach your browser. The Rust backend runs the login with the \
                        identity provider and keeps every token on the server; this page only \

@@ -1,9 +1,11 @@
 //! `/profile` (signed-in users): who the backend says you are.
 
 use yew::prelude::*;
+use yew_router::prelude::*;
 
 use crate::components::avatar::Avatar;
 use crate::hooks::use_auth;
+use crate::routes::Route;
 
 /// Ids for tests: `welcome` (heading "Welcome, {name}"), `avatar`, `email`, `email-verified`,
 /// `sub`, `issuer`, `roles`, `permissions`.
@@ -35,9 +37,9 @@ pub fn ProfilePage() -> Html {
         <>
             <section class="card profile">
                 <div class="profile-head">
-                    <Avatar user={user.clone()} id="avatar" large=true />
+                    <Avatar user={user.clone()} id="avatar" large=true decorative=true />
                     <div class="profile-title">
-                        <h1 id="welcome">{ format!("Welcome, {}", user.display_name()) }</h1>
+                        <h1 id="welcome" tabindex="-1">{ format!("Welcome, {}", user.display_name()) }</h1>
                         <p class="profile-email">{ email }</p>
                     </div>
                 </div>
@@ -66,6 +68,14 @@ pub fn ProfilePage() -> Html {
                         <dd id="permissions">{ chips(&user.permissions, "No permissions") }</dd>
                     </div>
                 </dl>
+            </section>
+
+            <section class="card aside account-links" aria-labelledby="sessions-link-heading">
+                <h2 id="sessions-link-heading">{ "Where you're signed in" }</h2>
+                <p class="muted">{ "See every device and browser signed in to your account, and sign out the ones you don't use." }</p>
+                <Link<Route> to={Route::Sessions} classes={classes!("btn", "btn-secondary", "sessions-link")}>
+                    { "Manage your sessions" }
+                </Link<Route>>
             </section>
 
             <section class="card aside">

@@ -10,13 +10,14 @@ use std::cell::{Cell, RefCell};
 use gloo_net::http::{Method, RequestBuilder};
 use serde::{de::DeserializeOwned, Serialize};
 use shared::{
-    routes, LogoutResponse, RevokeResult, SessionInfo, User, CSRF_HEADER, CSRF_HEADER_VALUE,
+    routes, LogoutResponse, Message, MySession, NewMessage, RevokeResult, SessionInfo,
+    SessionStatus, User, Uuid, CSRF_HEADER, CSRF_HEADER_VALUE,
 };
 use web_sys::{RequestCache, RequestCredentials};
 use yew::Callback;
 
 use super::error::ApiError;
-use crate::auth::urls::encode_uri_component;
+use crate::auth::urls::logout_path;
 
 thread_local! {
     static ON_UNAUTHENTICATED: RefCell<Option<(u64, Callback<()>)>> = const { RefCell::new(None) };
@@ -108,9 +109,11 @@ where
     decode(status, &text)
 }
 
-/// Turns a status and body into the typed outcome.
+/// Turns a status and body into the typed outcome. An empty success body (`204`) reads as
+/// JSON `null`, so `()` (and `Option<_>`) decode from it.
 fn decode<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
     if (200..300).contains(&status) {
+        let body = if body.trim().is_empty() { "null" } else { body };
         serde_json::from_str(body).map_err(|e| ApiError::Decode(e.to_string()))
     } else {
         Err(ApiError::from_status(status, body))
@@ -122,9 +125,35 @@ pub async fn fetch_me() -> Result<User, ApiError> {
     request::<(), User>(Method::GET, routes::ME, None).await
 }
 
-/// `POST /api/auth/logout`: ends the session; answers where the browser goes next.
-pub async fn logout() -> Result<LogoutResponse, ApiError> {
-    request::<(), LogoutResponse>(Method::POST, routes::LOGOUT, None).await
+/// `POST /api/auth/logout?returnTo=...`: ends the session; answers where the browser goes next
+/// (after the provider, back to `return_to` with `?signed_out=1`).
+pub async fn logout(return_to: &str) -> Result<LogoutResponse, ApiError> {
+    request::<(), LogoutResponse>(Method::POST, &logout_path(return_to), None).await
+}
+
+/// `GET /api/auth/session`: the session's deadlines (extends nothing).
+pub async fn session_status() -> Result<SessionStatus, ApiError> {
+    request::<(), SessionStatus>(Method::GET, routes::SESSION, None).await
+}
+
+/// `POST /api/auth/session/extend`: slides the idle deadline ("Stay signed in").
+pub async fn extend_session() -> Result<SessionStatus, ApiError> {
+    request::<(), SessionStatus>(Method::POST, routes::SESSION_EXTEND, None).await
+}
+
+/// `GET /api/auth/sessions`: the caller's live sessions.
+pub async fn my_sessions() -> Result<Vec<MySession>, ApiError> {
+    request::<(), Vec<MySession>>(Method::GET, routes::SESSIONS, None).await
+}
+
+/// `DELETE /api/auth/sessions/{id}`: ends one of the caller's sessions.
+pub async fn end_my_session(id: Uuid) -> Result<RevokeResult, ApiError> {
+    request::<(), RevokeResult>(Method::DELETE, &routes::session(id), None).await
+}
+
+/// `DELETE /api/auth/sessions?others=true`: ends every session of the caller but this one.
+pub async fn end_my_other_sessions() -> Result<RevokeResult, ApiError> {
+    request::<(), RevokeResult>(Method::DELETE, &routes::other_sessions(), None).await
 }
 
 /// `GET /api/admin/sessions` (role `admin`): every live session.
@@ -134,14 +163,26 @@ pub async fn list_sessions() -> Result<Vec<SessionInfo>, ApiError> {
 
 /// `POST /api/admin/users/{user_id}/revoke-sessions` (role `admin`): ends every session of the
 /// user (the admin's own too, when it is their user: the next call is then a 401).
-pub async fn revoke_user_sessions(user_id: &str) -> Result<RevokeResult, ApiError> {
-    request::<(), RevokeResult>(Method::POST, &revoke_sessions_path(user_id), None).await
+pub async fn revoke_user_sessions(user_id: Uuid) -> Result<RevokeResult, ApiError> {
+    request::<(), RevokeResult>(Method::POST, &routes::admin_revoke_sessions(user_id), None).await
 }
 
-/// The revocation path with `user_id` as one path segment, whatever it contains (dots too, so
-/// `..` cannot climb to another route).
-fn revoke_sessions_path(user_id: &str) -> String {
-    routes::admin_revoke_sessions(&encode_uri_component(user_id).replace('.', "%2E"))
+/// `GET /api/messages` (permission `read:messages`): newest first.
+pub async fn messages() -> Result<Vec<Message>, ApiError> {
+    request::<(), Vec<Message>>(Method::GET, routes::MESSAGES, None).await
+}
+
+/// `POST /api/messages` (permission `write:messages`): the created message.
+pub async fn post_message(body: &str) -> Result<Message, ApiError> {
+    let new = NewMessage {
+        body: body.to_string(),
+    };
+    request::<NewMessage, Message>(Method::POST, routes::MESSAGES, Some(&new)).await
+}
+
+/// `DELETE /api/messages/{id}` (one's own, permission `write:messages`): `204`.
+pub async fn delete_message(id: Uuid) -> Result<(), ApiError> {
+    request::<(), ()>(Method::DELETE, &routes::message(id), None).await
 }
 
 #[cfg(test)]
@@ -162,26 +203,62 @@ mod tests {
     fn admin_bodies_decode_into_shared_types() {
         let sessions: Vec<SessionInfo> = decode(
             200,
-            r#"[{"user_id":"7c1e","sub":"s","issuer":"i","created_at":"2026-11-27T04:12:09Z",
-                "last_seen_at":"2026-11-27T05:00:00Z","current":true}]"#,
+            r#"[{"id":"0b6e8f0e-2f1c-4d8e-9b7a-1c2d3e4f5a6b",
+                "user_id":"7c1e0000-0000-4000-8000-000000000001","sub":"s","issuer":"i",
+                "created_at":"2026-11-27T04:12:09Z","last_seen_at":"2026-11-27T05:00:00+01:00",
+                "current":true}]"#,
         )
         .unwrap();
         assert_eq!(sessions.len(), 1);
         assert!(sessions[0].current && sessions[0].user_agent.is_none());
+        assert_eq!(
+            sessions[0].last_seen_at.unix_timestamp() - sessions[0].created_at.unix_timestamp(),
+            -12 * 60 - 9,
+            "05:00+01:00 is 04:00Z"
+        );
         let result: RevokeResult = decode(200, r#"{"revoked":3}"#).unwrap();
         assert_eq!(result.revoked, 3);
     }
 
     #[test]
-    fn the_user_id_is_one_path_segment() {
-        assert_eq!(
-            revoke_sessions_path("0b6e8f0e-2f1c-4d8e-9b7a-1c2d3e4f5a6b"),
-            "/api/admin/users/0b6e8f0e-2f1c-4d8e-9b7a-1c2d3e4f5a6b/revoke-sessions"
-        );
-        assert_eq!(
-            revoke_sessions_path("../../auth/logout?x=1#"),
-            "/api/admin/users/%2E%2E%2F%2E%2E%2Fauth%2Flogout%3Fx%3D1%23/revoke-sessions"
-        );
+    fn a_malformed_instant_or_id_is_a_decode_error_not_a_panic() {
+        let err = decode::<Vec<MySession>>(
+            200,
+            r#"[{"id":"nope","created_at":"yesterday","last_seen_at":"x","device":"d","current":true}]"#,
+        )
+        .unwrap_err();
+        assert!(matches!(err, ApiError::Decode(_)), "{err:?}");
+    }
+
+    #[test]
+    fn the_new_contract_decodes() {
+        let status: SessionStatus = decode(
+            200,
+            r#"{"id":"0b6e8f0e-2f1c-4d8e-9b7a-1c2d3e4f5a6b","idle_expires_at":"2026-11-27T04:32:09Z",
+                "absolute_expires_at":"2026-12-04T04:12:09Z","now":"2026-11-27T04:12:09Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(status.access_token_expires_at, None);
+        let mine: Vec<MySession> = decode(
+            200,
+            r#"[{"id":"0b6e8f0e-2f1c-4d8e-9b7a-1c2d3e4f5a6b","created_at":"2026-11-27T04:12:09Z",
+                "last_seen_at":"2026-11-27T04:12:09Z","device":"Chrome on Linux","current":true}]"#,
+        )
+        .unwrap();
+        assert_eq!(mine[0].network, None);
+        let message: Message = decode(
+            201,
+            r#"{"id":"0b6e8f0e-2f1c-4d8e-9b7a-1c2d3e4f5a6b","author":"Alice","body":"<b>hi</b>",
+                "created_at":"2026-11-27T04:12:09Z","mine":true}"#,
+        )
+        .unwrap();
+        assert_eq!(message.body, "<b>hi</b>", "text, rendered as text");
+    }
+
+    #[test]
+    fn an_empty_success_body_is_unit() {
+        decode::<()>(204, "").unwrap();
+        assert!(matches!(decode::<User>(204, ""), Err(ApiError::Decode(_))));
     }
 
     #[test]
@@ -203,7 +280,7 @@ mod tests {
             r#"{"error":{"code":"store_unavailable","message":"x"}}"#,
         )
         .unwrap_err();
-        assert_eq!(err.code(), "store_unavailable");
+        assert_eq!(err.code(), Some(shared::ErrorCode::StoreUnavailable));
     }
 
     #[test]

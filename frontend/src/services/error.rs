@@ -3,9 +3,9 @@
 
 use std::fmt;
 
-use shared::{error_code, ErrorBody, ErrorDetail};
+use shared::{ErrorBody, ErrorCode, ErrorDetail};
 
-use crate::auth::messages;
+use crate::auth::advice::{self, Advice};
 
 /// Why an `/api` call did not produce the value asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,9 +15,13 @@ pub enum ApiError {
     Unauthenticated,
     /// 403: signed in but not allowed, or the anti-forgery check failed.
     Forbidden(ErrorDetail),
-    /// Any other non-success status (4xx other than 401/403, 5xx).
-    Server { status: u16, error: ErrorDetail },
-    /// The request never got an HTTP answer (offline, DNS, connection refused, CORS).
+    /// Any other non-success status (4xx other than 401/403, 5xx). `error` is `None` when the
+    /// body was not our JSON error (a proxy's page, an empty body).
+    Server {
+        status: u16,
+        error: Option<ErrorDetail>,
+    },
+    /// The request never got an HTTP answer (offline, DNS, connection refused).
     Network(String),
     /// A success status whose body is not the JSON expected.
     Decode(String),
@@ -25,7 +29,7 @@ pub enum ApiError {
 
 impl ApiError {
     /// Classifies a non-success answer from its status and (possibly empty, possibly non-JSON)
-    /// body. A [`ErrorBody`] is used when present; otherwise the status decides.
+    /// body. An [`ErrorBody`] is used when present; otherwise the status decides.
     pub fn from_status(status: u16, body: &str) -> Self {
         let detail = serde_json::from_str::<ErrorBody>(body)
             .ok()
@@ -33,54 +37,77 @@ impl ApiError {
         match status {
             401 => ApiError::Unauthenticated,
             403 => ApiError::Forbidden(detail.unwrap_or_else(|| ErrorDetail {
-                code: error_code::FORBIDDEN.to_string(),
+                code: ErrorCode::Forbidden,
                 message: "Forbidden".to_string(),
             })),
             _ => ApiError::Server {
                 status,
-                error: detail.unwrap_or_else(|| ErrorDetail {
-                    code: fallback_code(status).to_string(),
-                    message: format!("HTTP {status}"),
-                }),
+                error: detail,
             },
         }
     }
 
-    /// The stable code: the body's, or one derived from the kind of failure.
-    pub fn code(&self) -> &str {
+    /// The API's error code: the body's, or one read from a bare status. `None` when there was
+    /// no HTTP answer, or an unreadable success.
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            ApiError::Unauthenticated => error_code::UNAUTHENTICATED,
-            ApiError::Forbidden(detail) => &detail.code,
-            ApiError::Server { error, .. } => &error.code,
-            ApiError::Network(_) => "network",
-            ApiError::Decode(_) => "decode",
+            ApiError::Unauthenticated => Some(ErrorCode::Unauthenticated),
+            ApiError::Forbidden(detail) => Some(detail.code),
+            ApiError::Server {
+                error: Some(detail),
+                ..
+            } => Some(detail.code),
+            ApiError::Server {
+                status,
+                error: None,
+            } => status_code(*status),
+            ApiError::Network(_) | ApiError::Decode(_) => None,
         }
     }
 
-    /// A sentence for the user. Never the server's own text, which is for logs.
-    pub fn user_message(&self) -> &'static str {
-        match self {
-            ApiError::Network(_) => messages::network_message(),
-            ApiError::Decode(_) => messages::decode_message(),
-            ApiError::Server { status, error }
-                if *status >= 500 && !messages::is_known_code(&error.code) =>
-            {
-                messages::unavailable_message()
-            }
-            other => messages::error_message(other.code()),
+    /// A stable name for tests and support (`data-code`): the API code, or `network`,
+    /// `decode`, `unavailable`.
+    pub fn reference(&self) -> &'static str {
+        match (self, self.code()) {
+            (_, Some(code)) => code.as_str(),
+            (ApiError::Network(_), None) => "network",
+            (ApiError::Decode(_), None) => "decode",
+            (_, None) => "unavailable",
         }
+    }
+
+    /// What to tell the person and what they can do next (never the server's own text).
+    pub fn advice(&self) -> Advice {
+        match (self, self.code()) {
+            (ApiError::Network(_), _) => advice::NETWORK,
+            (ApiError::Decode(_), _) => advice::DECODE,
+            // A 5xx we cannot name (a newer server's code, a proxy): say it is passing.
+            (ApiError::Server { status, .. }, None | Some(ErrorCode::Unknown))
+                if *status >= 500 =>
+            {
+                advice::UNAVAILABLE
+            }
+            (_, Some(code)) => advice::advice(code),
+            (_, None) => advice::advice(ErrorCode::Unknown),
+        }
+    }
+
+    /// The sentence of [`ApiError::advice`].
+    pub fn user_message(&self) -> &'static str {
+        self.advice().message
     }
 }
 
-/// Code for a bare status with no [`ErrorBody`] (a proxy, a static server, a crash page).
-fn fallback_code(status: u16) -> &'static str {
+/// The code a bare status (no [`ErrorBody`]) stands for, when it is unambiguous.
+fn status_code(status: u16) -> Option<ErrorCode> {
     match status {
-        400 => error_code::BAD_REQUEST,
-        404 => error_code::NOT_FOUND,
-        405 => error_code::METHOD_NOT_ALLOWED,
-        413 => error_code::PAYLOAD_TOO_LARGE,
-        502..=504 => "unavailable",
-        _ => error_code::INTERNAL,
+        400 => Some(ErrorCode::BadRequest),
+        404 => Some(ErrorCode::NotFound),
+        405 => Some(ErrorCode::MethodNotAllowed),
+        413 => Some(ErrorCode::PayloadTooLarge),
+        429 => Some(ErrorCode::RateLimited),
+        500 => Some(ErrorCode::Internal),
+        _ => None,
     }
 }
 
@@ -89,9 +116,14 @@ impl fmt::Display for ApiError {
         match self {
             ApiError::Unauthenticated => write!(f, "401 unauthenticated"),
             ApiError::Forbidden(d) => write!(f, "403 {}: {}", d.code, d.message),
-            ApiError::Server { status, error } => {
-                write!(f, "{status} {}: {}", error.code, error.message)
-            }
+            ApiError::Server {
+                status,
+                error: Some(error),
+            } => write!(f, "{status} {}: {}", error.code, error.message),
+            ApiError::Server {
+                status,
+                error: None,
+            } => write!(f, "{status} without an error body"),
             ApiError::Network(e) => write!(f, "network error: {e}"),
             ApiError::Decode(e) => write!(f, "unexpected response body: {e}"),
         }
@@ -103,39 +135,51 @@ impl std::error::Error for ApiError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::advice::NextStep;
 
-    fn body(code: &str, message: &str) -> String {
+    fn body(code: ErrorCode, message: &str) -> String {
         serde_json::to_string(&ErrorBody::new(code, message)).unwrap()
     }
 
     #[test]
     fn status_401_is_unauthenticated_with_or_without_body() {
         assert_eq!(
-            ApiError::from_status(401, &body("unauthenticated", "no session")),
+            ApiError::from_status(401, &body(ErrorCode::Unauthenticated, "no session")),
             ApiError::Unauthenticated
         );
         assert_eq!(ApiError::from_status(401, ""), ApiError::Unauthenticated);
-        assert_eq!(ApiError::Unauthenticated.code(), "unauthenticated");
+        assert_eq!(
+            ApiError::Unauthenticated.code(),
+            Some(ErrorCode::Unauthenticated)
+        );
+        assert_eq!(
+            ApiError::Unauthenticated.advice().next_step,
+            NextStep::LogInAgain
+        );
     }
 
     #[test]
     fn status_403_keeps_the_body_code() {
-        let err = ApiError::from_status(403, &body("csrf_rejected", "missing X-CSRF"));
+        let err = ApiError::from_status(403, &body(ErrorCode::CsrfRejected, "missing X-CSRF"));
         assert_eq!(
             err,
             ApiError::Forbidden(ErrorDetail {
-                code: "csrf_rejected".into(),
+                code: ErrorCode::CsrfRejected,
                 message: "missing X-CSRF".into()
             })
         );
         assert!(err.user_message().contains("security check"));
-        assert_eq!(ApiError::from_status(403, "<html>").code(), "forbidden");
+        assert_eq!(
+            ApiError::from_status(403, "<html>").reference(),
+            "forbidden"
+        );
     }
 
     #[test]
     fn other_statuses_are_server_errors_with_the_body_code() {
-        let err = ApiError::from_status(503, &body("store_unavailable", "db down"));
-        assert_eq!(err.code(), "store_unavailable");
+        let err = ApiError::from_status(503, &body(ErrorCode::StoreUnavailable, "db down"));
+        assert_eq!(err.code(), Some(ErrorCode::StoreUnavailable));
+        assert_eq!(err.reference(), "store_unavailable");
         assert!(err.user_message().contains("temporarily unavailable"));
         assert!(
             !err.user_message().contains("db down"),
@@ -144,34 +188,48 @@ mod tests {
     }
 
     #[test]
-    fn bare_statuses_without_a_json_body_get_a_derived_code() {
+    fn bare_statuses_without_a_json_body_are_named_by_their_status() {
         let not_found = ApiError::from_status(404, "<!doctype html><p>File not found");
-        assert_eq!(not_found.code(), "not_found");
-        assert!(matches!(not_found, ApiError::Server { status: 404, .. }));
+        assert_eq!(not_found.code(), Some(ErrorCode::NotFound));
+        assert!(matches!(
+            not_found,
+            ApiError::Server {
+                status: 404,
+                error: None
+            }
+        ));
         assert_eq!(
-            ApiError::from_status(502, "Bad Gateway").code(),
-            "unavailable"
+            ApiError::from_status(429, "").code(),
+            Some(ErrorCode::RateLimited)
         );
-        assert_eq!(ApiError::from_status(500, "").code(), "internal");
-        assert!(ApiError::from_status(502, "")
-            .user_message()
-            .contains("temporarily unavailable"));
+        let gateway = ApiError::from_status(502, "Bad Gateway");
+        assert_eq!(gateway.code(), None);
+        assert_eq!(gateway.reference(), "unavailable");
+        assert!(gateway.user_message().contains("temporarily unavailable"));
+        assert_eq!(ApiError::from_status(500, "").reference(), "internal");
+    }
+
+    #[test]
+    fn a_5xx_code_from_a_newer_server_reads_as_passing_trouble() {
+        let err = ApiError::from_status(503, r#"{"error":{"code":"brand_new","message":"x"}}"#);
+        assert_eq!(err.code(), Some(ErrorCode::Unknown));
+        assert_eq!(err.advice(), advice::UNAVAILABLE);
     }
 
     #[test]
     fn transport_failures_have_their_own_sentences() {
-        assert!(ApiError::Network("refused".into())
-            .user_message()
-            .contains("couldn't reach"));
-        assert!(ApiError::Decode("eof".into())
-            .user_message()
-            .contains("didn't understand"));
+        let offline = ApiError::Network("refused".into());
+        assert!(offline.user_message().contains("could not reach"));
+        assert_eq!(offline.reference(), "network");
+        let garbled = ApiError::Decode("eof".into());
+        assert!(garbled.user_message().contains("did not understand"));
+        assert_eq!(garbled.reference(), "decode");
     }
 
     #[test]
     fn display_is_for_logs() {
         assert_eq!(
-            ApiError::from_status(503, &body("store_unavailable", "db down")).to_string(),
+            ApiError::from_status(503, &body(ErrorCode::StoreUnavailable, "db down")).to_string(),
             "503 store_unavailable: db down"
         );
     }

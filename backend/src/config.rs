@@ -30,7 +30,11 @@ fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
 
 /// The app's public origin (`AUTH0_BASE_URL`), e.g. `http://localhost:8080`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BaseUrl(Url);
+pub struct BaseUrl {
+    url: Url,
+    /// `scheme://host[:port]`, serialised once (every API request compares against it).
+    origin: String,
+}
 
 impl BaseUrl {
     pub fn parse(raw: &str) -> Result<Self, String> {
@@ -50,16 +54,22 @@ impl BaseUrl {
         if url.path() != "/" {
             return Err("must be an origin without a path (serve the app at the root)".into());
         }
-        Ok(Self(url))
+        let origin = url.origin().ascii_serialization();
+        Ok(Self { url, origin })
     }
 
     /// `scheme://host[:port]`, without a trailing slash.
     pub fn origin(&self) -> String {
-        self.0.origin().ascii_serialization()
+        self.origin.clone()
+    }
+
+    /// The origin, borrowed.
+    pub fn origin_str(&self) -> &str {
+        &self.origin
     }
 
     pub fn is_https(&self) -> bool {
-        self.0.scheme() == "https"
+        self.url.scheme() == "https"
     }
 
     /// An absolute URL of this app for a same-origin path (which must start with `/`).

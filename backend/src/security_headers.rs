@@ -38,7 +38,7 @@ impl SecurityHeaders {
         }
     }
 
-    fn apply(&self, path: &str, headers: &mut header::HeaderMap) {
+    fn apply(&self, api: bool, headers: &mut header::HeaderMap) {
         let set = |headers: &mut header::HeaderMap, name: HeaderName, value: HeaderValue| {
             headers.insert(name, value);
         };
@@ -75,7 +75,7 @@ impl SecurityHeaders {
                 HeaderValue::from_static("max-age=63072000"),
             );
         }
-        if path == "/api" || path.starts_with("/api/") {
+        if api {
             set(
                 headers,
                 header::CACHE_CONTROL,
@@ -90,6 +90,10 @@ impl SecurityHeaders {
     }
 }
 
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
 pub async fn add_security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -97,17 +101,17 @@ pub async fn add_security_headers(
     let headers = req
         .app_data::<actix_web::web::Data<SecurityHeaders>>()
         .cloned();
-    let path = req.path().to_owned();
+    let api = is_api(req.path());
     match next.call(req).await {
         Ok(mut res) => {
             if let Some(h) = headers {
-                h.apply(&path, res.headers_mut());
+                h.apply(api, res.headers_mut());
             }
             Ok(res)
         }
         Err(err) => Err(with_error_response(err, |res| {
             if let Some(h) = headers {
-                h.apply(&path, res.headers_mut());
+                h.apply(api, res.headers_mut());
             }
         })),
     }

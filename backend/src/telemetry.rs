@@ -18,7 +18,14 @@ pub fn init(default_filter: &str) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let json = std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json");
-    let builder = fmt().with_env_filter(filter).with_target(false);
+    // Colours only for a person at a terminal: escape codes cost time on every request's span
+    // and clutter files and log collectors.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(ansi)
+        .with_writer(std::io::stdout);
     let _ = if json {
         builder.json().try_init()
     } else {

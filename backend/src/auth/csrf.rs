@@ -49,11 +49,11 @@ pub async fn require_same_origin(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
-    let origin = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.config.base_url.origin())
-        .unwrap_or_default();
-    if let Some(reason) = check(&req, &origin) {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let origin = state
+        .as_ref()
+        .map_or("", |s| s.config.base_url.origin_str());
+    if let Some(reason) = check(&req, origin) {
         let err = ApiError::CsrfRejected(reason);
         let response = err.error_response();
         return Ok(req.into_response(response).map_into_right_body());

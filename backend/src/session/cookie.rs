@@ -112,6 +112,62 @@ fn verify(key: &Key, cookie: &Cookie<'static>) -> Option<String> {
         .map(|c| c.value().to_owned())
 }
 
+/// Each `name=value` pair of a `Cookie` header.
+fn pairs(header: &str) -> impl Iterator<Item = &str> {
+    header.split(';').map(str::trim).filter(|p| !p.is_empty())
+}
+
+fn is_named(pair: &str, name: &str) -> bool {
+    pair.split_once('=').is_some_and(|(n, _)| n.trim() == name)
+}
+
+/// What the guard does to a request's `Cookie` header.
+enum Rewrite {
+    /// Nothing: at most one session cookie, signed with the current key (or not ours at all).
+    None,
+    /// Two or more session cookies: drop them all (the header without them, if anything is
+    /// left).
+    DropDuplicates(Option<HeaderValue>),
+    /// One session cookie signed with a previous key: the header with it re-signed, and the
+    /// re-signed value for the browser.
+    Resign(HeaderValue, String),
+}
+
+fn rewrite(header: &str, keys: &SessionCookieConfig) -> Rewrite {
+    let ours = pairs(header).filter(|p| is_named(p, keys.name)).count();
+    if ours > 1 {
+        let kept: Vec<&str> = pairs(header).filter(|p| !is_named(p, keys.name)).collect();
+        let value = (!kept.is_empty())
+            .then(|| HeaderValue::from_str(&kept.join("; ")).ok())
+            .flatten();
+        return Rewrite::DropDuplicates(value);
+    }
+    if ours == 0 || keys.previous.is_empty() {
+        return Rewrite::None;
+    }
+    let Some(resigned) = pairs(header)
+        .find(|p| is_named(p, keys.name))
+        .and_then(|p| Cookie::parse_encoded(p).ok())
+        .and_then(|c| keys.resign(c.value()))
+    else {
+        return Rewrite::None;
+    };
+    let new_pair = Cookie::new(keys.name, resigned.clone()).encoded().to_string();
+    let rewritten: Vec<String> = pairs(header)
+        .map(|p| {
+            if is_named(p, keys.name) {
+                new_pair.clone()
+            } else {
+                p.to_owned()
+            }
+        })
+        .collect();
+    match HeaderValue::from_str(&rewritten.join("; ")) {
+        Ok(value) => Rewrite::Resign(value, resigned),
+        Err(_) => Rewrite::None,
+    }
+}
+
 pub async fn guard_session_cookie(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -119,64 +175,44 @@ pub async fn guard_session_cookie(
     let Some(keys) = req.app_data::<web::Data<SessionCookieConfig>>().cloned() else {
         return next.call(req).await;
     };
-    let mut resigned = None;
-    // Parse the header ourselves: `req.cookies()` would cache the unrewritten cookies.
-    let header_value = req
+    // Read the header ourselves: `req.cookies()` would cache the unrewritten cookies.
+    let plan = match req
         .headers()
         .get(header::COOKIE)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    if let Some(raw) = header_value {
-        let is_session =
-            |pair: &str| Cookie::parse_encoded(pair).is_ok_and(|c| c.name() == keys.name);
-        let pairs_in = || raw.split(';').map(str::trim).filter(|p| !p.is_empty());
-        if pairs_in().filter(|p| is_session(p)).count() > 1 {
+    {
+        Some(raw) => rewrite(raw, &keys),
+        None => Rewrite::None,
+    };
+    let resigned = match plan {
+        Rewrite::None => None,
+        Rewrite::DropDuplicates(kept) => {
             tracing::warn!("two session cookies in one request: treated as anonymous");
-            let kept: Vec<&str> = pairs_in().filter(|p| !is_session(p)).collect();
-            match HeaderValue::from_str(&kept.join("; ")) {
-                Ok(value) if !kept.is_empty() => {
+            match kept {
+                Some(value) => {
                     req.headers_mut().insert(header::COOKIE, value);
                 }
-                _ => {
+                None => {
                     req.headers_mut().remove(header::COOKIE);
                 }
             }
-            return next.call(req).await;
+            None
         }
-        if keys.previous.is_empty() {
-            return next.call(req).await;
+        Rewrite::Resign(value, resigned) => {
+            req.headers_mut().insert(header::COOKIE, value);
+            Some(resigned)
         }
-        let mut pairs: Vec<String> = Vec::new();
-        for pair in pairs_in() {
-            // Values are percent-encoded (actix-web writes them so).
-            let ours = Cookie::parse_encoded(pair)
-                .ok()
-                .filter(|c| c.name() == keys.name && resigned.is_none());
-            match ours.and_then(|c| keys.resign(c.value())) {
-                Some(new_value) => {
-                    let cookie = Cookie::new(keys.name, new_value.clone());
-                    pairs.push(cookie.encoded().to_string());
-                    resigned = Some(new_value);
-                }
-                None => pairs.push(pair.to_owned()),
-            }
-        }
-        if resigned.is_some() {
-            if let Ok(value) = HeaderValue::from_str(&pairs.join("; ")) {
-                req.headers_mut().insert(header::COOKIE, value);
-            }
-        }
-    }
+    };
     let mut res = next.call(req).await?;
     if let Some(value) = resigned {
         // Unless actix-session already set or cleared the cookie, hand out the re-signed one.
-        let already = res.headers().get_all(header::SET_COOKIE).any(|c| {
-            c.to_str()
-                .is_ok_and(|c| c.starts_with(&format!("{}=", keys.name)))
-        });
+        let prefix = format!("{}=", keys.name);
+        let already = res
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .any(|c| c.to_str().is_ok_and(|c| c.starts_with(&prefix)));
         if !already {
-            let cookie = keys.cookie(value);
-            if let Ok(v) = HeaderValue::from_str(&cookie.encoded().to_string()) {
+            if let Ok(v) = HeaderValue::from_str(&keys.cookie(value).encoded().to_string()) {
                 res.headers_mut().append(header::SET_COOKIE, v);
             }
         }

@@ -51,7 +51,8 @@ impl FromStr for SessionId {
 
 /// What a live session knows: everything `/me` and the guards need, and its deadlines. This
 /// is what the cache holds and what handlers get (through `CurrentSession`); tokens are not
-/// in it.
+/// in it. Serialised (between the store and the extractors, every request) with instants as
+/// integer nanoseconds: exact, and cheap to read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct SessionView {
     #[sqlx(rename = "public_id")]
@@ -59,21 +60,21 @@ pub struct SessionView {
     pub user_id: Uuid,
     #[sqlx(rename = "claims", json)]
     pub user: shared::User,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "time::serde::timestamp::nanoseconds")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "time::serde::timestamp::nanoseconds")]
     pub last_seen_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "time::serde::timestamp::nanoseconds")]
     pub idle_expires_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "time::serde::timestamp::nanoseconds")]
     pub absolute_expires_at: OffsetDateTime,
     /// When the access token expires, if the session keeps one and the provider said.
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(with = "time::serde::timestamp::nanoseconds::option")]
     pub access_expires_at: Option<OffsetDateTime>,
     /// The session keeps a refresh token.
     pub can_refresh: bool,
     /// After a failed refresh: no new attempt before this instant.
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(with = "time::serde::timestamp::nanoseconds::option")]
     pub refresh_retry_at: Option<OffsetDateTime>,
 }
 

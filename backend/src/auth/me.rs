@@ -5,10 +5,11 @@
 //! refresh token the provider refuses ends here (401) and the SPA never shows a session that
 //! looks alive with dead tokens. A provider outage does not end it.
 
-use actix_web::web;
+use actix_web::HttpResponse;
 
 use crate::session::CurrentSession;
 
-pub async fn me(session: CurrentSession) -> web::Json<shared::User> {
-    web::Json(session.into_user())
+pub async fn me(session: CurrentSession) -> HttpResponse {
+    // Serialised straight from the (shared, cached) session: no copy of the user.
+    HttpResponse::Ok().json(session.user())
 }

@@ -2,7 +2,10 @@
 //! [`OptionalSession`] (for routes that also serve visitors), and [`SessionCookie`] to begin or
 //! end the browser's session. No handler sees the cookie, its hash or actix-session's state.
 
-use std::future::{ready, Ready};
+use std::{
+    future::{ready, Ready},
+    sync::Arc,
+};
 
 use actix_session::{Session, SessionExt};
 use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
@@ -11,10 +14,11 @@ use tracing_actix_web::RootSpan;
 use uuid::Uuid;
 
 use super::{
+    cache::{hash_from_hex, CachedSession},
     model::{SessionId, SessionView},
     refresh::Refresher,
     sessions::{CreatedSession, Sessions},
-    store::{CREATED, LIVE, UNAVAILABLE},
+    store::{CREATED, LIVE, LIVE_CACHED, UNAVAILABLE},
 };
 use crate::error::ApiError;
 
@@ -22,7 +26,7 @@ use crate::error::ApiError;
 /// `store_unavailable` when the database cannot tell. Taking it slides the idle deadline (at
 /// most once a minute) and, with refresh on, refreshes a due access token first.
 #[derive(Debug, Clone)]
-pub struct CurrentSession(SessionView);
+pub struct CurrentSession(CachedSession);
 
 impl CurrentSession {
     /// The session's public id.
@@ -53,18 +57,42 @@ impl CurrentSession {
     }
 
     pub fn into_user(self) -> shared::User {
-        self.0.user
+        Arc::unwrap_or_clone(self.0).user
     }
 }
 
-/// The session actix-session loaded for this request, as this module put it there.
-fn loaded(req: &HttpRequest) -> Result<Option<SessionView>, ApiError> {
+fn sessions(req: &HttpRequest) -> Result<web::Data<Sessions>, ApiError> {
+    req.app_data::<web::Data<Sessions>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("Sessions not registered")))
+}
+
+/// The session actix-session loaded for this request, as this module's store put it there:
+/// from this replica's cache (no parsing), else from the view it carried.
+async fn loaded(req: &HttpRequest) -> Result<Option<CachedSession>, ApiError> {
     let session = req.get_session();
     if session.contains_key(UNAVAILABLE) {
         return Err(ApiError::StoreUnavailable);
     }
-    // A state that no longer parses (written by another version) counts as signed out.
-    let view = session.get::<SessionView>(LIVE).unwrap_or(None);
+    let view = if let Some(hash) = session
+        .get::<String>(LIVE_CACHED)
+        .ok()
+        .flatten()
+        .and_then(|hex| hash_from_hex(&hex))
+    {
+        // Dropped from the cache since the store found it (changed or ended meanwhile): the
+        // database says which.
+        sessions(req)?
+            .by_hash(&hash)
+            .await?
+            .map(|(view, _)| view)
+    } else {
+        // A state that no longer parses (written by another version) counts as signed out.
+        session
+            .get::<SessionView>(LIVE)
+            .unwrap_or(None)
+            .map(Arc::new)
+    };
     if let Some(view) = &view {
         if let Some(span) = req.extensions().get::<RootSpan>() {
             span.record("session_id", tracing::field::display(view.id));
@@ -80,11 +108,8 @@ impl FromRequest for CurrentSession {
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let view = loaded(&req)?.ok_or(ApiError::Unauthenticated)?;
-            let sessions = req
-                .app_data::<web::Data<Sessions>>()
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("Sessions not registered")))?;
-            let view = match sessions.touch_if_due(view.clone()).await {
+            let view = loaded(&req).await?.ok_or(ApiError::Unauthenticated)?;
+            let view = match sessions(&req)?.touch_if_due(view.clone()).await {
                 Ok(Some(view)) => view,
                 Ok(None) => return Err(ended(&req)),
                 Err(e) => {
@@ -116,28 +141,35 @@ fn ended(req: &HttpRequest) -> ApiError {
 /// The signed-in session, without sliding or refreshing it (401 without one, 503 when the
 /// database cannot tell): for reading its status.
 #[derive(Debug, Clone)]
-pub struct PeekSession(pub SessionView);
+pub struct PeekSession(pub CachedSession);
 
 impl FromRequest for PeekSession {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(loaded(req).and_then(|view| view.map(PeekSession).ok_or(ApiError::Unauthenticated)))
+        let req = req.clone();
+        Box::pin(async move {
+            loaded(&req)
+                .await?
+                .map(PeekSession)
+                .ok_or(ApiError::Unauthenticated)
+        })
     }
 }
 
 /// The caller's session if there is one, without sliding or refreshing it; 503 when the
 /// database cannot tell (so a logout is never faked).
 #[derive(Debug, Clone)]
-pub struct OptionalSession(pub Option<SessionView>);
+pub struct OptionalSession(pub Option<CachedSession>);
 
 impl FromRequest for OptionalSession {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(loaded(req).map(OptionalSession))
+        let req = req.clone();
+        Box::pin(async move { loaded(&req).await.map(OptionalSession) })
     }
 }
 

@@ -10,7 +10,7 @@ use std::{sync::Arc, time::Duration};
 use sqlx::{postgres::PgListener, PgPool};
 
 use super::{
-    cache::{KeyHash, SessionCache},
+    cache::{hash_from_hex, SessionCache},
     repository::CHANNEL,
 };
 
@@ -57,7 +57,7 @@ async fn listen(pool: &PgPool) -> sqlx::Result<PgListener> {
 async fn receive(listener: &mut PgListener, cache: &SessionCache) -> String {
     loop {
         match listener.try_recv().await {
-            Ok(Some(notification)) => match parse_hash(notification.payload()) {
+            Ok(Some(notification)) => match hash_from_hex(notification.payload()) {
                 Some(hash) => cache.invalidate(&hash),
                 None => {
                     // Not ours to understand: be safe.
@@ -72,29 +72,20 @@ async fn receive(listener: &mut PgListener, cache: &SessionCache) -> String {
     }
 }
 
-fn parse_hash(payload: &str) -> Option<KeyHash> {
-    if payload.len() != 64 {
-        return None;
-    }
-    let mut hash = [0u8; 32];
-    for (i, byte) in hash.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(payload.get(i * 2..i * 2 + 2)?, 16).ok()?;
-    }
-    Some(hash)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::cache::hex;
 
     #[test]
     fn payloads_are_the_hex_of_a_hash() {
+        assert_eq!(hash_from_hex(&hex(&[7; 32])), Some([7; 32]));
         let hex = "00ff".repeat(16);
-        let hash = parse_hash(&hex).unwrap();
+        let hash = hash_from_hex(&hex).unwrap();
         assert_eq!(hash[0], 0x00);
         assert_eq!(hash[1], 0xff);
-        assert!(parse_hash("abc").is_none());
-        assert!(parse_hash(&"zz".repeat(32)).is_none());
-        assert!(parse_hash(&"é".repeat(32)).is_none());
+        assert!(hash_from_hex("abc").is_none());
+        assert!(hash_from_hex(&"zz".repeat(32)).is_none());
+        assert!(hash_from_hex(&"é".repeat(32)).is_none());
     }
 }

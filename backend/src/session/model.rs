@@ -7,9 +7,48 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Reads slide the idle deadline at most this often, so a busy session costs no write per
-/// request.
+/// Use slides the idle deadline at most this often (or a quarter of the idle timeout, if that
+/// is shorter), so a busy session costs no write per request.
 pub const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Instants as integer microseconds since the epoch: PostgreSQL's precision, and cheap to
+/// read back (the session envelope is read on every request when the cache is off).
+mod unix_micros {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::OffsetDateTime;
+
+    pub fn serialize<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64((t.unix_timestamp_nanos() / 1_000) as i64)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+        let micros = i64::deserialize(d)?;
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
+            .map_err(serde::de::Error::custom)
+    }
+
+    pub mod option {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => super::serialize(t, s),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<OffsetDateTime>, D::Error> {
+            Option::<i64>::deserialize(d)?
+                .map(|micros| {
+                    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
+                        .map_err(serde::de::Error::custom)
+                })
+                .transpose()
+        }
+    }
+}
 
 /// A session's public id: random, never derived from the cookie. APIs, logs and admin pages
 /// name a session by it; knowing it grants nothing.
@@ -51,8 +90,7 @@ impl FromStr for SessionId {
 
 /// What a live session knows: everything `/me` and the guards need, and its deadlines. This
 /// is what the cache holds and what handlers get (through `CurrentSession`); tokens are not
-/// in it. Serialised (between the store and the extractors, every request) with instants as
-/// integer nanoseconds: exact, and cheap to read.
+/// in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct SessionView {
     #[sqlx(rename = "public_id")]
@@ -60,21 +98,21 @@ pub struct SessionView {
     pub user_id: Uuid,
     #[sqlx(rename = "claims", json)]
     pub user: shared::User,
-    #[serde(with = "time::serde::timestamp::nanoseconds")]
+    #[serde(with = "unix_micros")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::timestamp::nanoseconds")]
+    #[serde(with = "unix_micros")]
     pub last_seen_at: OffsetDateTime,
-    #[serde(with = "time::serde::timestamp::nanoseconds")]
+    #[serde(with = "unix_micros")]
     pub idle_expires_at: OffsetDateTime,
-    #[serde(with = "time::serde::timestamp::nanoseconds")]
+    #[serde(with = "unix_micros")]
     pub absolute_expires_at: OffsetDateTime,
     /// When the access token expires, if the session keeps one and the provider said.
-    #[serde(with = "time::serde::timestamp::nanoseconds::option")]
+    #[serde(with = "unix_micros::option")]
     pub access_expires_at: Option<OffsetDateTime>,
     /// The session keeps a refresh token.
     pub can_refresh: bool,
     /// After a failed refresh: no new attempt before this instant.
-    #[serde(with = "time::serde::timestamp::nanoseconds::option")]
+    #[serde(with = "unix_micros::option")]
     pub refresh_retry_at: Option<OffsetDateTime>,
 }
 
@@ -84,10 +122,10 @@ impl SessionView {
         now < self.idle_expires_at && now < self.absolute_expires_at
     }
 
-    /// The idle deadline should slide now (last slid [`TOUCH_INTERVAL`] ago or more), unless it
-    /// already sits on the absolute deadline.
-    pub fn touch_due(&self, now: OffsetDateTime) -> bool {
-        now - self.last_seen_at >= TOUCH_INTERVAL && self.idle_expires_at < self.absolute_expires_at
+    /// The idle deadline should slide now (last slid `interval` ago or more), unless it already
+    /// sits on the absolute deadline.
+    pub fn touch_due(&self, now: OffsetDateTime, interval: Duration) -> bool {
+        now - self.last_seen_at >= interval && self.idle_expires_at < self.absolute_expires_at
     }
 
     /// The access token expires within `buffer`, the session can refresh it, and no back-off
@@ -207,11 +245,11 @@ mod tests {
     fn the_idle_deadline_slides_at_most_once_per_interval() {
         let now = OffsetDateTime::now_utc();
         let v = view(now);
-        assert!(!v.touch_due(now + time::Duration::seconds(59)));
-        assert!(v.touch_due(now + time::Duration::seconds(60)));
+        assert!(!v.touch_due(now + time::Duration::seconds(59), TOUCH_INTERVAL));
+        assert!(v.touch_due(now + time::Duration::seconds(60), TOUCH_INTERVAL));
         let mut pinned = v.clone();
         pinned.idle_expires_at = pinned.absolute_expires_at;
-        assert!(!pinned.touch_due(now + time::Duration::hours(2)));
+        assert!(!pinned.touch_due(now + time::Duration::hours(2), TOUCH_INTERVAL));
     }
 
     #[test]
@@ -228,6 +266,15 @@ mod tests {
         let mut no_refresh_token = v;
         no_refresh_token.can_refresh = false;
         assert!(!no_refresh_token.refresh_due(now + time::Duration::hours(1), buffer));
+    }
+
+    #[test]
+    fn the_envelope_keeps_microseconds_and_round_trips() {
+        let now = OffsetDateTime::from_unix_timestamp_nanos(1_800_000_000_123_456_000).unwrap();
+        let v = view(now);
+        let json = serde_json::to_string(&v).unwrap();
+        assert!(json.contains("1800000000123456"), "{json}");
+        assert_eq!(serde_json::from_str::<SessionView>(&json).unwrap(), v);
     }
 
     #[test]

@@ -31,6 +31,7 @@ use openidconnect::{
 };
 
 use super::{
+    cache::CachedSession,
     model::{SessionId, SessionView, StoredTokens},
     sessions::{NoLease, Refreshed, Sessions},
 };
@@ -114,13 +115,13 @@ impl Refresher {
 
     /// The session with fresh tokens and claims: refreshed first when refresh is on and its
     /// access token is due. `None`: the session is over.
-    pub async fn keep_fresh(self: Arc<Self>, view: SessionView) -> Option<SessionView> {
+    pub async fn keep_fresh(self: Arc<Self>, view: CachedSession) -> Option<CachedSession> {
         let now = self.clock.now();
         if !self.config.refresh_tokens || !view.refresh_due(now, self.config.refresh_buffer) {
             return Some(view);
         }
-        match self.single_flight(view.clone()).await {
-            Outcome::Refreshed(fresh) => Some(*fresh),
+        match self.single_flight(SessionView::clone(&view)).await {
+            Outcome::Refreshed(fresh) => Some(Arc::new(*fresh)),
             Outcome::Unchanged => Some(view),
             Outcome::Ended => None,
         }

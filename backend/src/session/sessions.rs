@@ -10,7 +10,10 @@ use uuid::Uuid;
 
 use super::{
     cache::{CachedSession, KeyHash, SessionCache},
-    model::{NewSession, SessionId, SessionListing, SessionTokens, SessionView, StoredTokens},
+    model::{
+        NewSession, SessionId, SessionListing, SessionTokens, SessionView, StoredTokens,
+        TOUCH_INTERVAL,
+    },
     repository::{self, Changed, InsertRow, RefreshedRow},
 };
 use crate::{clock::SharedClock, crypto::Keyring};
@@ -80,6 +83,14 @@ pub struct Refreshed<'a> {
     pub id_token: Option<&'a str>,
 }
 
+/// A live session found by its cookie: its hash (to find it again) and its view.
+pub(super) struct Loaded {
+    pub hash: KeyHash,
+    pub view: CachedSession,
+    /// It is in the cache (a second look finds it without the database).
+    pub cached: bool,
+}
+
 #[derive(Clone)]
 pub struct Sessions {
     inner: Arc<Inner>,
@@ -124,6 +135,12 @@ impl Sessions {
         self.inner.timeouts
     }
 
+    /// How often use may slide the idle deadline: a minute, or a quarter of a shorter idle
+    /// timeout (a 20 s idle timeout needs its activity seen more often than once a minute).
+    pub fn touch_interval(&self) -> Duration {
+        TOUCH_INTERVAL.min(self.inner.timeouts.idle / 4)
+    }
+
     fn now(&self) -> OffsetDateTime {
         self.inner.clock.now()
     }
@@ -138,24 +155,41 @@ impl Sessions {
 
     /// The live session of a cookie's id: from the cache, else from the database (and then
     /// cached). Expiry is checked on every hit.
-    pub(super) async fn load(&self, key: &str) -> sqlx::Result<Option<Arc<CachedSession>>> {
+    pub(super) async fn load(&self, key: &str) -> sqlx::Result<Option<Loaded>> {
         let hash = hash_key(key);
+        Ok(self.by_hash(&hash).await?.map(|(view, cached)| Loaded {
+            hash,
+            view,
+            cached,
+        }))
+    }
+
+    /// The live session a cookie's id names (what `CurrentSession` sees).
+    pub async fn find_by_cookie(&self, key: &str) -> sqlx::Result<Option<CachedSession>> {
+        Ok(self.load(key).await?.map(|loaded| loaded.view))
+    }
+
+    /// The live session whose cookie hashes to `hash`, and whether it is cached now.
+    pub(super) async fn by_hash(
+        &self,
+        hash: &KeyHash,
+    ) -> sqlx::Result<Option<(CachedSession, bool)>> {
         let now = self.now();
         let cache = &self.inner.cache;
-        if let Some(entry) = cache.get(&hash) {
-            if entry.view.is_live(now) {
-                return Ok(Some(entry));
+        if let Some(entry) = cache.get(hash) {
+            if entry.is_live(now) {
+                return Ok(Some((entry, true)));
             }
             // Expired by our copy of the deadlines; another replica may have slid them.
-            cache.invalidate(&hash);
+            cache.invalidate(hash);
         }
         let seen = cache.generation();
-        let Some(view) = repository::live_by_hash(&self.inner.pool, &hash, now).await? else {
+        let Some(view) = repository::live_by_hash(&self.inner.pool, hash, now).await? else {
             return Ok(None);
         };
-        let entry = Arc::new(CachedSession::new(view));
-        cache.insert(hash, entry.clone(), seen);
-        Ok(Some(entry))
+        let entry = Arc::new(view);
+        cache.insert(*hash, entry.clone(), seen);
+        Ok(Some((entry, cache.contains(hash))))
     }
 
     /// Creates a signed-in session with a brand-new id, ending `replacing` (the browser's
@@ -214,11 +248,11 @@ impl Sessions {
 
     /// Slides the idle deadline if it is due (at most once per `TOUCH_INTERVAL`, never past the
     /// absolute deadline). Returns the session as it now is; `None` if it is gone.
-    pub async fn touch_if_due(&self, view: SessionView) -> sqlx::Result<Option<SessionView>> {
-        if !view.touch_due(self.now()) {
+    pub async fn touch_if_due(&self, view: CachedSession) -> sqlx::Result<Option<CachedSession>> {
+        if !view.touch_due(self.now(), self.touch_interval()) {
             return Ok(Some(view));
         }
-        self.extend(view.id).await
+        Ok(self.extend(view.id).await?.map(Arc::new))
     }
 
     /// Slides the idle deadline now (never past the absolute deadline). Returns the session as
@@ -235,7 +269,7 @@ impl Sessions {
         };
         if let Ok(hash) = KeyHash::try_from(hash.as_slice()) {
             if cache.contains(&hash) {
-                cache.insert(hash, Arc::new(CachedSession::new(touched.clone())), seen);
+                cache.insert(hash, Arc::new(touched.clone()), seen);
             }
         }
         Ok(Some(touched))

@@ -19,10 +19,13 @@ use std::collections::HashMap;
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration as CookieDuration;
 
-use super::sessions::Sessions;
+use super::{cache::hex, sessions::Sessions};
 
-/// The state-map entry holding the live session (JSON of `SessionView`).
+/// The state-map entry holding the live session (JSON of `SessionView`), when it is not cached.
 pub const LIVE: &str = "session";
+/// The state-map entry naming the live session in this replica's cache (the hex of its
+/// cookie's hash): the extractor takes it from there, without parsing anything.
+pub const LIVE_CACHED: &str = "session.cached";
 /// The state-map entry saying the store could not tell (the database failed).
 pub const UNAVAILABLE: &str = "session.unavailable";
 /// The state-map entry carrying the id of a session `Sessions::create` just made.
@@ -56,10 +59,15 @@ impl PgSessionStore {
 impl SessionStore for PgSessionStore {
     async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
         match self.sessions.load(session_key.as_ref()).await {
-            Ok(Some(entry)) => Ok(Some(HashMap::from([(
-                LIVE.to_owned(),
-                entry.state.clone(),
+            Ok(Some(loaded)) if loaded.cached => Ok(Some(HashMap::from([(
+                LIVE_CACHED.to_owned(),
+                format!("\"{}\"", hex(&loaded.hash)),
             )]))),
+            Ok(Some(loaded)) => {
+                let view = serde_json::to_string(&*loaded.view)
+                    .map_err(|e| LoadError::Deserialization(e.into()))?;
+                Ok(Some(HashMap::from([(LIVE.to_owned(), view)])))
+            }
             Ok(None) => Ok(None),
             Err(e) => {
                 tracing::error!(error = %e, "session store unavailable");

@@ -139,9 +139,15 @@ fn copy(key: &SessionKey) -> SessionKey {
     key.as_ref().to_owned().try_into().unwrap()
 }
 
-async fn view(f: &Fixture, key: &SessionKey) -> Option<SessionView> {
+/// The session as a handler sees it after actix-session loaded `key`: from the view the
+/// store's state carries, or (when cached) from the cache entry it names.
+async fn view(f: &Fixture, key: &SessionKey) -> Option<Arc<SessionView>> {
     let state = f.store.load(key).await.unwrap()?;
-    Some(serde_json::from_str(&state[store::LIVE]).unwrap())
+    if let Some(view) = state.get(store::LIVE) {
+        return Some(Arc::new(serde_json::from_str(view).unwrap()));
+    }
+    assert!(state.contains_key(store::LIVE_CACHED), "{state:?}");
+    f.sessions.find_by_cookie(key.as_ref()).await.unwrap()
 }
 
 async fn rows(pool: &PgPool) -> i64 {
@@ -434,7 +440,7 @@ both!(
             refresh_token: Some("new-refresh".into()),
             expires_at: Some(unix_in(3600)),
         };
-        let mut demoted = view(&f, &key).await.unwrap().user;
+        let mut demoted = view(&f, &key).await.unwrap().user.clone();
         demoted.roles.clear();
         let refreshed = || backend::session::sessions::Refreshed {
             tokens: &fresh,

@@ -232,10 +232,30 @@ fn database_options(config: &Config) -> anyhow::Result<PgConnectOptions> {
     Ok(options.options([("statement_timeout", STATEMENT_TIMEOUT)]))
 }
 
-async fn connect_database(config: &Config) -> anyhow::Result<PgPool> {
+/// A pooled connection idle longer than this is pinged before use; a busier one is not (sqlx
+/// would otherwise add a round trip to every query). A connection that died meanwhile fails
+/// its query with a 503, and the pool replaces it.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
+
+/// The pool's settings, shared with the benchmark's baseline (so "one query" costs the same
+/// there).
+pub fn pool_options(max_connections: u32) -> PgPoolOptions {
     PgPoolOptions::new()
-        .max_connections(config.database_max_connections)
+        .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(3))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > PING_IF_IDLE_FOR {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
+async fn connect_database(config: &Config) -> anyhow::Result<PgPool> {
+    pool_options(config.database_max_connections)
         .connect_with(database_options(config)?)
         .await
         .context("connecting to DATABASE_URL")

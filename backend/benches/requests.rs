@@ -228,7 +228,11 @@ async fn bench() -> anyhow::Result<()> {
         print_table(&mut results, started.elapsed());
     } else {
         for (name, r) in &mut results {
-            println!("{name}: {:.0} req/s, p99 {:?}", r.rate(), r.percentile(0.99));
+            println!(
+                "{name}: {:.0} req/s, p99 {:?}",
+                r.rate(),
+                r.percentile(0.99)
+            );
         }
     }
     Ok(())
@@ -360,11 +364,7 @@ async fn run(
     server.wait_ready(scenario.cache).await?;
     let (path, cookie, expect) = match scenario.target {
         Target::Bare => ("/bare".to_owned(), None, 200),
-        Target::OneRead => (
-            format!("/one-read/{}", hex(&setup.row_key)),
-            None,
-            200,
-        ),
+        Target::OneRead => (format!("/one-read/{}", hex(&setup.row_key)), None, 200),
         Target::Healthz => ("/healthz".to_owned(), None, 200),
         Target::Me => (
             "/api/auth/me".to_owned(),
@@ -380,7 +380,14 @@ async fn run(
     // Warm up (connections, caches, prepared statements), then measure.
     let warmup = load(port, &request, expect, clients, Duration::from_secs(1)).await?;
     let cpu_before = server.cpu_ticks();
-    let outcome = load(port, &request, expect, clients, Duration::from_secs(seconds)).await?;
+    let outcome = load(
+        port,
+        &request,
+        expect,
+        clients,
+        Duration::from_secs(seconds),
+    )
+    .await?;
     let measured_cpu = server.cpu_ticks().saturating_sub(cpu_before);
     into.peak_rss_kib = into.peak_rss_kib.max(server.peak_rss_kib());
     into.rates
@@ -559,7 +566,12 @@ impl Server {
             .rsplit_once(')')
             .map(|(_, rest)| rest.split_whitespace().collect())
             .unwrap_or_default();
-        let field = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        let field = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
         field(11) + field(12)
     }
 }
@@ -629,12 +641,7 @@ fn print_table(results: &mut HashMap<&str, Results>, run: Duration) {
     let me_off = rate("/me, cache off");
     let healthz = rate("/healthz (whole middleware)");
     let targets = [
-        (
-            "/me cache on vs /healthz",
-            me_on / healthz,
-            0.7,
-            true,
-        ),
+        ("/me cache on vs /healthz", me_on / healthz, 0.7, true),
         (
             "/me cache off vs one read",
             me_off / rate("one primary-key read"),
@@ -661,7 +668,10 @@ fn print_table(results: &mut HashMap<&str, Results>, run: Duration) {
         ),
     ];
     println!();
-    println!("{:<30} {:>9} {:>9}  result", "target (same run)", "measured", "target");
+    println!(
+        "{:<30} {:>9} {:>9}  result",
+        "target (same run)", "measured", "target"
+    );
     for (name, measured, target, at_least) in targets {
         let met = if at_least {
             measured >= target
@@ -700,7 +710,11 @@ fn print_table(results: &mut HashMap<&str, Results>, run: Duration) {
         "/me p99 (cache on)",
         me_p99.as_secs_f64() * 1e3,
         "≤2ms",
-        if me_p99 <= Duration::from_millis(2) { "met" } else { "MISSED" },
+        if me_p99 <= Duration::from_millis(2) {
+            "met"
+        } else {
+            "MISSED"
+        },
         worst_p99.as_secs_f64() * 1e3
     );
     println!(
@@ -719,11 +733,15 @@ fn print_table(results: &mut HashMap<&str, Results>, run: Duration) {
         "database writes per /me",
         format!("{:.6}", me_writes as f64 / me_requests.max(1) as f64),
         "0",
-        if me_writes <= per_minute_bound { "met" } else { "MISSED" },
+        if me_writes <= per_minute_bound {
+            "met"
+        } else {
+            "MISSED"
+        },
         if me_writes == 0 {
             "none".to_owned()
         } else {
-            format!("the throttled idle-deadline slide, at most one per session and minute")
+            "the throttled idle-deadline slide, at most one per session and minute".to_owned()
         }
     );
 }
@@ -774,12 +792,11 @@ impl BenchDatabase {
     async fn wait_for_disconnects(&self) -> anyhow::Result<()> {
         let mut conn = self.admin().await?;
         for _ in 0..500 {
-            let left: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
-            )
-            .bind(&self.name)
-            .fetch_one(&mut conn)
-            .await?;
+            let left: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = $1")
+                    .bind(&self.name)
+                    .fetch_one(&mut conn)
+                    .await?;
             if left == 0 {
                 return Ok(());
             }

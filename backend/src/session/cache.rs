@@ -33,10 +33,12 @@ pub type KeyHash = [u8; 32];
 /// The hex of a hash (notification payloads, the store's envelope).
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
 }
 
 /// A hash from its hex; `None` for anything else.
@@ -62,7 +64,12 @@ fn weight(view: &SessionView) -> u64 {
         + user.name.as_ref().map_or(0, String::len)
         + user.email.as_ref().map_or(0, String::len)
         + user.picture.as_ref().map_or(0, String::len)
-        + user.roles.iter().chain(&user.permissions).map(|s| s.len() + 24).sum::<usize>();
+        + user
+            .roles
+            .iter()
+            .chain(&user.permissions)
+            .map(|s| s.len() + 24)
+            .sum::<usize>();
     (strings + 512) as u64
 }
 

@@ -152,7 +152,9 @@ fn rewrite(header: &str, keys: &SessionCookieConfig) -> Rewrite {
     else {
         return Rewrite::None;
     };
-    let new_pair = Cookie::new(keys.name, resigned.clone()).encoded().to_string();
+    let new_pair = Cookie::new(keys.name, resigned.clone())
+        .encoded()
+        .to_string();
     let rewritten: Vec<String> = pairs(header)
         .map(|p| {
             if is_named(p, keys.name) {

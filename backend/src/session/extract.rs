@@ -82,10 +82,7 @@ async fn loaded(req: &HttpRequest) -> Result<Option<CachedSession>, ApiError> {
     {
         // Dropped from the cache since the store found it (changed or ended meanwhile): the
         // database says which.
-        sessions(req)?
-            .by_hash(&hash)
-            .await?
-            .map(|(view, _)| view)
+        sessions(req)?.by_hash(&hash).await?.map(|(view, _)| view)
     } else {
         // A state that no longer parses (written by another version) counts as signed out.
         session

@@ -157,11 +157,10 @@ impl Sessions {
     /// cached). Expiry is checked on every hit.
     pub(super) async fn load(&self, key: &str) -> sqlx::Result<Option<Loaded>> {
         let hash = hash_key(key);
-        Ok(self.by_hash(&hash).await?.map(|(view, cached)| Loaded {
-            hash,
-            view,
-            cached,
-        }))
+        Ok(self
+            .by_hash(&hash)
+            .await?
+            .map(|(view, cached)| Loaded { hash, view, cached }))
     }
 
     /// The live session a cookie's id names (what `CurrentSession` sees).

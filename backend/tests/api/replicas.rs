@@ -284,7 +284,10 @@ async fn me_on(replica: &BackendProcess, browser: &Browser) -> shared::User {
 
 /// Refresh on: A refreshes on every request (its buffer is longer than the dev provider's
 /// ten-minute access tokens), B never does (no buffer): every refresh happens on A.
-fn refreshing_on_a() -> (Vec<(&'static str, String)>, Vec<(&'static str, String)>) {
+/// Environment variables of one replica.
+type Env = Vec<(&'static str, String)>;
+
+fn refreshing_on_a() -> (Env, Env) {
     let refresh = |buffer: &str| {
         vec![
             ("AUTH0_REFRESH_TOKENS", "true".to_owned()),

@@ -168,9 +168,12 @@ pub fn logout_claims(data: &[u8]) {
         .is_some_and(serde_json::Value::is_object));
     assert!((request.issued_at - NOW).abs() <= logout_token::MAX_AGE.as_secs() as i64 + 60);
     assert!(request.expires_at > NOW - 60);
+    assert!(request.expires_at - request.issued_at <= 600, "{claims}");
     let audience_ok = match &claims["aud"] {
         serde_json::Value::String(aud) => aud == CLIENT_ID,
-        serde_json::Value::Array(auds) => auds.iter().any(|aud| aud == CLIENT_ID),
+        serde_json::Value::Array(auds) => {
+            !auds.is_empty() && auds.iter().all(|aud| aud == CLIENT_ID)
+        }
         _ => false,
     };
     assert!(audience_ok, "{claims}");

@@ -58,6 +58,9 @@ pub fn target_url(upstreams: &[Upstream], raw_path: &str, query: &str) -> Result
         || lowered.contains("%2f")
         || lowered.contains("%5c")
         || lowered.contains("%00")
+        // Path parameters: Java servers (Tomcat, Jetty, Spring) read `..;/` as `../`.
+        || tail.contains(';')
+        || lowered.contains("%3b")
         || tail.contains(':') && tail.split('/').next().is_some_and(|s| s.contains(':'))
         || tail.split('/').any(|segment| {
             let decoded = percent_encoding::percent_decode_str(segment)
@@ -208,6 +211,11 @@ mod tests {
             "/api/proxy/api/http:evil.example",
             "/api/proxy/api/./x",
             "/api/proxy/api/%00",
+            "/api/proxy/api/..;/admin",
+            "/api/proxy/api/%2e%2e;/admin",
+            "/api/proxy/api/..%3b/admin",
+            "/api/proxy/api/..%3B/admin",
+            "/api/proxy/api/a;jsessionid=x",
         ] {
             assert!(target(path).is_err(), "{path}");
         }

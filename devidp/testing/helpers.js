@@ -1,7 +1,7 @@
 // Test helpers: start the provider as a child process and drive it with fetch.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
@@ -37,6 +37,17 @@ function processState(pid) {
     const wchan = read(`/proc/${pid}/task/${task}/wchan`).trim();
     return `task ${task} state ${fields[0]} utime ${fields[11]} stime ${fields[12]} wchan ${wchan}`;
   }).join('; ');
+}
+
+/** Every thread's stack, when gdb is installed (to find out where a stuck start waits). */
+function stacks(pid) {
+  try {
+    return execFileSync('gdb', ['-p', String(pid), '-batch', '-ex', 'thread apply all bt 20'], {
+      encoding: 'utf8', timeout: 30000, stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  } catch (err) {
+    return err.stdout ? String(err.stdout) : '(no gdb)';
+  }
 }
 
 /**
@@ -78,7 +89,7 @@ function startOnce(env, timeoutMs) {
 
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      const state = processState(child.pid);
+      const state = `${processState(child.pid)}\n${stacks(child.pid)}`;
       child.kill('SIGKILL');
       const err = new Error(`provider not ready after ${timeoutMs}ms (${state})\n${stderr}`);
       err.stuck = true;

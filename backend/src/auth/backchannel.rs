@@ -79,14 +79,18 @@ async fn end_sessions(
     now: OffsetDateTime,
 ) -> Result<u64, ApiError> {
     let leeway = state.config.id_token_leeway.as_secs() as i64;
-    let remember_until = OffsetDateTime::from_unix_timestamp(
-        request
-            .expires_at
-            .max(request.issued_at + MAX_AGE.as_secs() as i64)
-            + leeway,
-    )
-    .unwrap_or(now);
-    let issued_at = OffsetDateTime::from_unix_timestamp(request.issued_at + leeway).unwrap_or(now);
+    // Remembered until the token could no longer be accepted (`exp`, or `iat` plus the
+    // largest age we accept), plus the leeway. Saturating: no claim value can wrap this into
+    // the past.
+    let accepted_until = request
+        .expires_at
+        .max(request.issued_at.saturating_add(MAX_AGE.as_secs() as i64))
+        .saturating_add(leeway);
+    let remember_until = OffsetDateTime::from_unix_timestamp(accepted_until)
+        .unwrap_or(now + time::Duration::seconds(MAX_AGE.as_secs() as i64 + leeway))
+        .max(now);
+    let issued_at = OffsetDateTime::from_unix_timestamp(request.issued_at.saturating_add(leeway))
+        .unwrap_or(now);
 
     let mut tx = state.pool.begin().await?;
     let fresh = sqlx::query(

@@ -67,13 +67,17 @@ pub fn validate_claims(
     if str_claim("iss") != Some(expect.issuer) {
         return Err(bad("iss is not our provider"));
     }
+    // As for ID tokens: this client, and no other audience (a token also meant for another
+    // party is not a logout token for us alone).
     let aud_ok = match claims.get("aud") {
         Some(Value::String(aud)) => aud == expect.client_id,
-        Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(expect.client_id)),
+        Some(Value::Array(auds)) => {
+            !auds.is_empty() && auds.iter().all(|a| a.as_str() == Some(expect.client_id))
+        }
         _ => false,
     };
     if !aud_ok {
-        return Err(bad("aud does not name this client"));
+        return Err(bad("aud must name this client and no other audience"));
     }
     let iat = int_claim("iat").ok_or(bad("iat missing or not an integer"))?;
     if iat > expect.now + leeway {
@@ -85,6 +89,11 @@ pub fn validate_claims(
     let exp = int_claim("exp").ok_or(bad("exp missing or not an integer"))?;
     if exp <= expect.now - leeway {
         return Err(bad("expired"));
+    }
+    // A logout token is short-lived (BCL 2.4 recommends two minutes): one that claims to live
+    // longer than we remember `jti`s for is refused, so its replay memory always outlives it.
+    if exp.saturating_sub(iat) > MAX_AGE.as_secs() as i64 {
+        return Err(bad("exp is too far after iat"));
     }
     let jti = str_claim("jti")
         .filter(|j| !j.is_empty() && j.len() <= 255)
@@ -165,9 +174,9 @@ mod tests {
     }
 
     #[test]
-    fn aud_may_be_an_array_containing_us() {
+    fn aud_may_be_an_array_of_just_us() {
         let claims = with(|c| {
-            c.insert("aud".into(), json!(["other", "client"]));
+            c.insert("aud".into(), json!(["client"]));
         });
         assert!(validate_claims(&claims, &expect()).is_ok());
     }
@@ -197,6 +206,30 @@ mod tests {
                 "no aud",
                 with(|c| {
                     c.remove("aud");
+                }),
+            ),
+            (
+                "an extra, untrusted audience",
+                with(|c| {
+                    c.insert("aud".into(), json!(["other", "client"]));
+                }),
+            ),
+            (
+                "an empty audience list",
+                with(|c| {
+                    c.insert("aud".into(), json!([]));
+                }),
+            ),
+            (
+                "exp far in the future (overflows naive arithmetic)",
+                with(|c| {
+                    c.insert("exp".into(), json!(i64::MAX));
+                }),
+            ),
+            (
+                "exp more than ten minutes after iat",
+                with(|c| {
+                    c.insert("exp".into(), json!(NOW + 3600));
                 }),
             ),
             (

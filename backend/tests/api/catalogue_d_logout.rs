@@ -231,6 +231,24 @@ async fn d07_wrong_issuer_audience_or_times_are_400() {
             }),
         ),
         (
+            "us and an extra, untrusted audience",
+            s.with(|c| {
+                c.insert("aud".into(), json!([CLIENT_ID, "other-client"]));
+            }),
+        ),
+        (
+            "exp beyond what the jti memory covers",
+            s.with(|c| {
+                c.insert("exp".into(), json!(now + 3600));
+            }),
+        ),
+        (
+            "exp that overflows naive arithmetic",
+            s.with(|c| {
+                c.insert("exp".into(), json!(i64::MAX));
+            }),
+        ),
+        (
             "no exp",
             s.with(|c| {
                 c.remove("exp");
@@ -330,8 +348,16 @@ async fn d09_token_confusion_is_400() {
 #[tokio::test]
 async fn d10_a_replayed_logout_token_is_400_and_never_ends_a_newer_session() {
     let s = setup().await;
-    let token = s.token(Setup::good_header(), s.claims(), Signing::Good);
+    let claims = s.claims();
+    let token = s.token(Setup::good_header(), claims.clone(), Signing::Good);
     assert_eq!(s.post(&token).await.status(), StatusCode::OK);
+    // The jti is remembered at least as long as the token could be accepted.
+    let remembered: time::OffsetDateTime =
+        sqlx::query_scalar("SELECT expires_at FROM backchannel_logout_jtis")
+            .fetch_one(&s.app.pool)
+            .await
+            .unwrap();
+    assert!(remembered.unix_timestamp() >= claims["exp"].as_i64().unwrap());
     // The user logs in again with the same provider session id.
     s.fake.set(|k| {
         k.claims.insert("sub".into(), json!("fake-user-1"));

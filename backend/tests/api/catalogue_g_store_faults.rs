@@ -40,6 +40,14 @@ async fn g01_g03_database_down_means_503_never_a_lost_session_or_a_fake_logout()
     // The replica notices within milliseconds that it no longer hears of session changes:
     // from then on nothing is served from its cache.
     let me = eventually_unavailable(&app, &browser).await;
+    for header in [
+        "x-request-id",
+        "content-security-policy",
+        "x-content-type-options",
+        "cache-control",
+    ] {
+        assert!(me.headers().contains_key(header), "503 without {header}");
+    }
     assert!(
         !set_cookies(&me)
             .iter()

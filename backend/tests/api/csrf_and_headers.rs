@@ -115,3 +115,48 @@ async fn f01_huge_cookie_headers_do_not_hurt_the_server() {
         StatusCode::OK
     );
 }
+
+/// Every response, errors included (refused by a middleware, unknown routes, methods, body
+/// limits), carries the security headers and the request id.
+#[tokio::test]
+async fn every_error_response_carries_the_security_headers_and_a_request_id() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let responses = [
+        // Refused by the anti-forgery middleware.
+        client.get(app.url("/api/auth/me")).send().await.unwrap(),
+        // No such route.
+        Browser::new().api_get(&app.url("/api/nothing-here")).await,
+        // Wrong method.
+        client
+            .put(app.url("/api/auth/me"))
+            .header("X-CSRF", "1")
+            .send()
+            .await
+            .unwrap(),
+        // Body too large.
+        client
+            .post(app.url("/api/auth/backchannel-logout"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(vec![b'x'; 200 * 1024])
+            .send()
+            .await
+            .unwrap(),
+    ];
+    for response in responses {
+        let status = response.status();
+        assert!(status.is_client_error(), "{status}");
+        for header in [
+            "x-request-id",
+            "content-security-policy",
+            "x-frame-options",
+            "referrer-policy",
+            "cache-control",
+        ] {
+            assert!(
+                response.headers().contains_key(header),
+                "{status} without {header}"
+            );
+        }
+    }
+}

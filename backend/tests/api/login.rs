@@ -418,3 +418,74 @@ async fn a15_users_are_keyed_by_issuer_and_subject() {
     );
     assert_eq!(app.session_rows().await, 3);
 }
+
+/// ASVS 7.2.4 in a real browser's terms: the session cookie is `SameSite=Strict`, so the
+/// provider's redirect to the callback does not carry it. The login started on our own page
+/// (which did carry it) remembers the old session in its sealed transaction, and the callback
+/// ends it anyway.
+#[tokio::test]
+async fn logging_in_again_ends_the_old_session_though_the_callback_carries_no_session_cookie() {
+    let app = spawn_app().await;
+    let browser = Browser::new();
+    app.login_as(&browser, "alice").await;
+    let old = browser.copy(&app.url("/"));
+    assert_eq!(app.me(&old).await.status(), StatusCode::OK);
+
+    // `/api/auth/login` from our page: the session cookie comes along.
+    let authorize = app.start_login(&browser, None).await;
+    let callback = app
+        .sign_in_at_provider(&browser, &authorize, "alice", "alice")
+        .await;
+    // The callback as a browser sends it after a cross-site redirect: the transaction cookie
+    // (`SameSite=Lax`) only.
+    let state = query_param(&callback, "state").unwrap();
+    let transaction = format!("bff_txn_{state}");
+    let txn_value = browser
+        .cookie_value(&app.url("/"), &transaction)
+        .expect("the login transaction cookie");
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(&callback)
+        .header("Cookie", format!("{transaction}={txn_value}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert!(set_cookies(&response)
+        .iter()
+        .any(|c| c.starts_with("bff_session=")));
+
+    assert_eq!(
+        app.me(&old).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the session from before the second login is over"
+    );
+    assert_eq!(app.session_rows().await, 1);
+}
+
+/// Every `returnTo` that `/login` accepts fits the login transaction cookie: the longest one
+/// comes back at the end of the login (a 1,000-byte path once made a login that could never
+/// finish).
+#[tokio::test]
+async fn the_longest_return_path_survives_the_whole_login() {
+    let app = spawn_app().await;
+    let browser = Browser::new();
+    let long = format!("/messages?q={}", "x".repeat(1000));
+    let authorize = app.start_login(&browser, Some(&long)).await;
+    let callback = app
+        .sign_in_at_provider(&browser, &authorize, "alice", "alice")
+        .await;
+    let response = browser.get(&callback).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(location(&response), app.url(&long));
+
+    // Longer than that: refused at `/login` as a return path (the login goes on to `/`).
+    let too_long = format!("/messages?q={}", "x".repeat(1100));
+    let authorize = app.start_login(&browser, Some(&too_long)).await;
+    let callback = app
+        .sign_in_at_provider(&browser, &authorize, "alice", "alice")
+        .await;
+    assert_eq!(location(&browser.get(&callback).await), app.url("/"));
+}

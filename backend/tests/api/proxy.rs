@@ -135,6 +135,12 @@ async fn e07_escapes_from_the_allow_list_never_reach_anything() {
         "/api/proxy/echo/http://evil.example/x",
         "/api/proxy/nope/x",
         "/api/proxy/../auth/me",
+        // Path parameters, which Java servers read as dot segments.
+        "/api/proxy/echo/..;/admin",
+        "/api/proxy/echo/%2e%2e;/admin",
+        "/api/proxy/echo/..%3b/admin",
+        "/api/proxy/echo/..%3B/admin",
+        "/api/proxy/echo/x;jsessionid=1",
     ] {
         let status = raw_get(&app, &browser, path).await;
         assert!(status == 400 || status == 404, "{path}: {status}");

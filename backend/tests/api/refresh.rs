@@ -179,7 +179,8 @@ async fn g08_a_hanging_refresh_holds_no_connection_and_ends_no_session() {
         issuer: Some(fake.issuer.clone()),
         extra_env: vec![
             ("AUTH0_REFRESH_TOKENS", "true".to_owned()),
-            ("OIDC_HTTP_TIMEOUT", "2s".to_owned()),
+            // A request that waited for a hanging refresh would wait this long.
+            ("OIDC_HTTP_TIMEOUT", "5s".to_owned()),
             // Few connections, and every request needs one (no cache).
             ("DATABASE_MAX_CONNECTIONS", "4".to_owned()),
             ("SESSION_CACHE", "off".to_owned()),
@@ -221,13 +222,24 @@ async fn g08_a_hanging_refresh_holds_no_connection_and_ends_no_session() {
             Browser::new().get(&app.url("/readyz")).await.status()
         }
     );
-    for (status, took) in &fresh_answers {
-        assert_eq!(*status, StatusCode::OK);
-        assert!(
-            *took < Duration::from_millis(100),
-            "a session needing no refresh waited {took:?}"
-        );
-    }
+    let mut fresh_times: Vec<Duration> = fresh_answers
+        .iter()
+        .map(|(status, took)| {
+            assert_eq!(*status, StatusCode::OK);
+            *took
+        })
+        .collect();
+    fresh_times.sort();
+    let (median, slowest) = (
+        fresh_times[fresh_times.len() / 2],
+        fresh_times[fresh_times.len() - 1],
+    );
+    eprintln!("sessions needing no refresh, while 20 refreshes hang: median {median:?}, slowest {slowest:?}");
+    // Waiting on a hanging refresh would take the provider timeout (5 s), and a drained pool
+    // its acquire timeout (3 s): nobody came near either. Typically every one is under
+    // 100 ms; the median must be, on a machine however loaded.
+    assert!(slowest < Duration::from_secs(1), "one waited {slowest:?}");
+    assert!(median < Duration::from_millis(100), "median {median:?}");
     assert_eq!(ready, StatusCode::OK, "the pool never ran dry");
     for (status, took) in &due_answers {
         assert_eq!(*status, StatusCode::OK, "a provider outage ends no session");

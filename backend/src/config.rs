@@ -68,6 +68,11 @@ impl BaseUrl {
         &self.origin
     }
 
+    /// The app serves only this machine (`localhost`, `*.localhost` or a loopback address).
+    pub fn is_loopback(&self) -> bool {
+        is_loopback_host(&self.url)
+    }
+
     pub fn is_https(&self) -> bool {
         self.url.scheme() == "https"
     }
@@ -139,7 +144,7 @@ impl IssuerSetting {
 
 pub(crate) fn is_loopback_host(url: &Url) -> bool {
     match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
@@ -259,9 +264,19 @@ impl Config {
         let get = |name: &'static str| lookup(name).filter(|v| !v.trim().is_empty());
         let required = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
 
-        let secrets = parse_secrets(&required("AUTH0_SECRET")?)?;
         let base_url = BaseUrl::parse(&required("AUTH0_BASE_URL")?)
             .map_err(|r| invalid("AUTH0_BASE_URL", r))?;
+        let loopback = base_url.is_loopback();
+        let allow_insecure_http = flag(&get, "ALLOW_INSECURE_HTTP")?;
+        if !base_url.is_https() && !loopback && !allow_insecure_http {
+            return Err(invalid(
+                "AUTH0_BASE_URL",
+                "must be https unless the app serves only this machine (localhost): without \
+                 Secure cookies a sibling host can plant cookies for yours. For a closed \
+                 network, set ALLOW_INSECURE_HTTP=true",
+            ));
+        }
+        let secrets = parse_secrets(&required("AUTH0_SECRET")?, loopback)?;
         let issuer = IssuerSetting::parse(&required("AUTH0_ISSUER_BASE_URL")?)
             .map_err(|r| invalid("AUTH0_ISSUER_BASE_URL", r))?;
         let client_id = required("AUTH0_CLIENT_ID")?.trim().to_owned();
@@ -329,11 +344,7 @@ impl Config {
         };
 
         let id_token_algs = parse_algs(get("ID_TOKEN_SIGNING_ALGS").as_deref())?;
-        let refresh_tokens = match get("AUTH0_REFRESH_TOKENS").as_deref().map(str::trim) {
-            None | Some("false" | "0" | "off" | "no") => false,
-            Some("true" | "1" | "on" | "yes") => true,
-            Some(_) => return Err(invalid("AUTH0_REFRESH_TOKENS", "expected true or false")),
-        };
+        let refresh_tokens = flag(&get, "AUTH0_REFRESH_TOKENS")?;
         let mut scopes = scopes;
         if refresh_tokens && !scopes.iter().any(|s| s == "offline_access") {
             scopes.push("offline_access".to_owned());
@@ -413,7 +424,19 @@ fn parse_session_cache(
     }))
 }
 
-fn parse_secrets(raw: &str) -> Result<Vec<SecretString>, ConfigError> {
+/// A boolean variable: true/false (also 1/0, on/off, yes/no); unset is false.
+fn flag(
+    get: &impl Fn(&'static str) -> Option<String>,
+    name: &'static str,
+) -> Result<bool, ConfigError> {
+    match get(name).as_deref().map(str::trim) {
+        None | Some("false" | "0" | "off" | "no") => Ok(false),
+        Some("true" | "1" | "on" | "yes") => Ok(true),
+        Some(_) => Err(invalid(name, "expected true or false")),
+    }
+}
+
+fn parse_secrets(raw: &str, loopback: bool) -> Result<Vec<SecretString>, ConfigError> {
     let secrets: Vec<&str> = raw.split(',').map(str::trim).collect();
     if secrets.iter().any(|s| s.is_empty()) {
         return Err(invalid("AUTH0_SECRET", "contains an empty entry"));
@@ -423,6 +446,14 @@ fn parse_secrets(raw: &str) -> Result<Vec<SecretString>, ConfigError> {
             "AUTH0_SECRET",
             format!("each entry must be at least {MIN_SECRET_LEN} characters (try `openssl rand -hex 32`)"),
         ));
+    }
+    for (position, secret) in secrets.iter().enumerate() {
+        if let Some(why) = crate::secret_strength::weakness(secret, loopback) {
+            return Err(invalid(
+                "AUTH0_SECRET",
+                format!("entry {} {why}", position + 1),
+            ));
+        }
     }
     Ok(secrets
         .into_iter()
@@ -503,9 +534,12 @@ mod tests {
 
     use super::*;
 
+    const NEW_SECRET: &str = "7f3a9c1e5b2d4f6a8c0e1f3a5b7d9c2e4f6a8b0c1d3e5f7a";
+    const OLD_SECRET: &str = "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e";
+
     fn valid() -> HashMap<&'static str, String> {
         HashMap::from([
-            ("AUTH0_SECRET", "a".repeat(32)),
+            ("AUTH0_SECRET", NEW_SECRET.to_owned()),
             ("AUTH0_BASE_URL", "http://localhost:8080".into()),
             (
                 "AUTH0_ISSUER_BASE_URL",
@@ -565,14 +599,56 @@ mod tests {
     #[test]
     fn secrets_rotate_as_a_comma_separated_list() {
         let mut vars = valid();
-        vars.insert(
-            "AUTH0_SECRET",
-            format!("{}, {}", "n".repeat(40), "o".repeat(32)),
-        );
+        vars.insert("AUTH0_SECRET", format!("{NEW_SECRET}, {OLD_SECRET}"));
         let config = load(&vars).unwrap();
         let secrets: Vec<&str> = config.secret_strings().collect();
-        assert_eq!(secrets, ["n".repeat(40), "o".repeat(32)]);
-        vars.insert("AUTH0_SECRET", format!("{},", "n".repeat(40)));
+        assert_eq!(secrets, [NEW_SECRET, OLD_SECRET]);
+        vars.insert("AUTH0_SECRET", format!("{NEW_SECRET},"));
+        assert!(load(&vars).is_err());
+    }
+
+    #[test]
+    fn published_and_weak_secrets_are_refused_by_name() {
+        let mut vars = valid();
+        for weak in [
+            "replace-me-with-the-output-of-openssl-rand-hex-32".to_owned(),
+            "a".repeat(40),
+            format!("{NEW_SECRET},{}", "ab".repeat(20)),
+        ] {
+            vars.insert("AUTH0_SECRET", weak.clone());
+            match load(&vars) {
+                Err(ConfigError::Invalid { name, .. }) => assert_eq!(name, "AUTH0_SECRET"),
+                other => panic!("{weak}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn plain_http_is_for_loopback_unless_explicitly_allowed() {
+        let mut vars = valid();
+        for loopback in [
+            "http://localhost:8080",
+            "http://127.0.0.1:8080",
+            "http://app.localhost",
+        ] {
+            vars.insert("AUTH0_BASE_URL", loopback.into());
+            assert!(load(&vars).is_ok(), "{loopback}");
+        }
+        vars.insert("AUTH0_BASE_URL", "http://app.example.com".into());
+        match load(&vars) {
+            Err(ConfigError::Invalid { name, .. }) => assert_eq!(name, "AUTH0_BASE_URL"),
+            other => panic!("{other:?}"),
+        }
+        vars.insert("ALLOW_INSECURE_HTTP", "true".into());
+        assert!(load(&vars).is_ok());
+        vars.insert("AUTH0_BASE_URL", "https://app.example.com".into());
+        vars.remove("ALLOW_INSECURE_HTTP");
+        assert!(load(&vars).is_ok());
+        // The compose file's published secret is for loopback only.
+        vars.insert(
+            "AUTH0_SECRET",
+            "dev-only-secret-for-docker-compose-do-not-use-in-production".into(),
+        );
         assert!(load(&vars).is_err());
     }
 

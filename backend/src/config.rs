@@ -192,6 +192,9 @@ pub struct Config {
     pub session_cache: Option<CacheSettings>,
     /// Proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
+    /// `RATE_LIMIT_PER_MINUTE` per client address on login, callback and back-channel logout
+    /// (0: none).
+    pub rate_limit_per_minute: u32,
 }
 
 /// One allow-listed downstream API.
@@ -352,6 +355,20 @@ impl Config {
         let refresh_buffer = duration("TOKEN_REFRESH_BUFFER", Duration::from_secs(60))?;
         let upstreams = parse_upstreams(get("API_PROXY_UPSTREAMS").as_deref())?;
         let session_cache = parse_session_cache(&get)?;
+        let rate_limit_per_minute = match get("RATE_LIMIT_PER_MINUTE") {
+            Some(raw) => raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n <= 1_000_000)
+                .ok_or_else(|| {
+                    invalid(
+                        "RATE_LIMIT_PER_MINUTE",
+                        "expected a number (0 turns limits off)",
+                    )
+                })?,
+            None => 60,
+        };
         let trusted_proxies =
             TrustedProxies::parse(get("TRUSTED_PROXIES").as_deref().unwrap_or(""))
                 .map_err(|r| invalid("TRUSTED_PROXIES", r))?;
@@ -380,6 +397,7 @@ impl Config {
             upstreams,
             session_cache,
             trusted_proxies,
+            rate_limit_per_minute,
         })
     }
 

@@ -49,6 +49,8 @@ pub enum ApiError {
     BadRequest(&'static str),
     #[error("method not allowed")]
     MethodNotAllowed,
+    #[error("too many requests from this address")]
+    RateLimited,
     #[error("not found")]
     NotFound,
     #[error(transparent)]
@@ -76,6 +78,7 @@ impl ApiError {
             ApiError::StoreUnavailable | ApiError::Database(_) => ErrorCode::StoreUnavailable,
             ApiError::BadRequest(_) => ErrorCode::BadRequest,
             ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            ApiError::RateLimited => ErrorCode::RateLimited,
             ApiError::NotFound => ErrorCode::NotFound,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
@@ -108,6 +111,7 @@ impl ApiError {
             }
             ApiError::BadRequest(_) => "The request is malformed.",
             ApiError::MethodNotAllowed => "This method is not allowed here.",
+            ApiError::RateLimited => "Too many attempts from your network. Please wait a moment.",
             ApiError::NotFound => "Not found.",
             ApiError::Internal(_) => "Something went wrong on our side.",
         }
@@ -137,6 +141,7 @@ impl ResponseError for ApiError {
             ApiError::ProviderMisconfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::StoreUnavailable | ApiError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -225,6 +230,7 @@ fn replacement_response(status: StatusCode) -> HttpResponse {
         StatusCode::NOT_FOUND => ErrorCode::NotFound,
         StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
         StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+        StatusCode::TOO_MANY_REQUESTS => ErrorCode::RateLimited,
         s if s.is_client_error() => ErrorCode::BadRequest,
         _ => ErrorCode::Internal,
     };

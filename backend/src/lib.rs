@@ -18,6 +18,7 @@ pub mod health;
 pub mod messages;
 pub mod oidc;
 pub mod proxy;
+pub mod rate_limit;
 pub mod secret_strength;
 pub mod security_headers;
 pub mod session;

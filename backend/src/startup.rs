@@ -27,6 +27,7 @@ use crate::{
     health, messages,
     oidc::{http::ProviderHttp, ProviderHandle},
     proxy,
+    rate_limit::RateLimits,
     security_headers::{add_security_headers, SecurityHeaders},
     session::{
         cookie::guard_session_cookie, invalidation, PgSessionStore, Refresher, SessionCache,
@@ -140,6 +141,7 @@ impl Application {
             config.session_absolute_timeout,
         ));
         let store = PgSessionStore::new(sessions.clone());
+        let limits = RateLimits::new(config.rate_limit_per_minute, &config.trusted_proxies);
         let sessions_data = web::Data::new(sessions.clone());
 
         let server = HttpServer::new(move || {
@@ -167,7 +169,7 @@ impl Application {
                         .wrap(session)
                         .wrap(from_fn(guard_session_cookie))
                         .wrap(from_fn(csrf::require_same_origin))
-                        .configure(auth::configure)
+                        .configure(|cfg| auth::configure(cfg, &limits))
                         .configure(admin::configure)
                         .configure(messages::configure)
                         .configure(proxy::configure)

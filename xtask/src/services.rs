@@ -103,6 +103,8 @@ pub fn start_app(
         }
         // Plain log files.
         app.env("NO_COLOR", "1");
+        // Browser tests log in far more often than people do.
+        app.env("RATE_LIMIT_PER_MINUTE", "0");
     }
     if std::env::var_os("RUST_LOG").is_none() || settings.hermetic {
         app.env("RUST_LOG", "info,sqlx=warn");

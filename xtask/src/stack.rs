@@ -49,6 +49,7 @@ pub const BACKEND_ENV_VARS: &[&str] = &[
     "SESSION_CACHE_MAX_ENTRIES",
     "SESSION_CACHE_MAX_MB",
     "TRUSTED_PROXIES",
+    "RATE_LIMIT_PER_MINUTE",
     "RUST_LOG",
     "LOG_FORMAT",
 ];

@@ -16,20 +16,23 @@ pub mod transaction;
 
 use actix_web::web;
 
-use crate::error::ApiError;
+use crate::{error::ApiError, rate_limit::RateLimits};
 
-/// Registers the auth routes under `/api/auth`. Other methods get 405 JSON.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Registers the auth routes under `/api/auth`; `limits` guard the ones anyone can call at a
+/// cost (login, callback, back-channel logout). Other methods get 405 JSON.
+pub fn configure(cfg: &mut web::ServiceConfig, limits: &RateLimits) {
     let not_allowed = || web::to(|| async { Err::<&str, _>(ApiError::MethodNotAllowed) });
     cfg.service(
         web::scope("/auth")
             .service(
                 web::resource("/login")
+                    .wrap(limits.login())
                     .route(web::get().to(login::login))
                     .default_service(not_allowed()),
             )
             .service(
                 web::resource("/callback")
+                    .wrap(limits.callback())
                     .route(web::get().to(callback::callback))
                     .default_service(not_allowed()),
             )
@@ -41,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 web::resource("/backchannel-logout")
+                    .wrap(limits.backchannel_logout())
                     .route(web::post().to(backchannel::backchannel_logout))
                     .default_service(not_allowed()),
             )

@@ -343,6 +343,8 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         ("FRONTEND_DIST", dist.display().to_string()),
         ("SESSION_IDLE_TIMEOUT", "1h".to_owned()),
         ("SESSION_ABSOLUTE_TIMEOUT", "8h".to_owned()),
+        // Tests log in far more often than people; `rate_limits.rs` turns limits on.
+        ("RATE_LIMIT_PER_MINUTE", "0".to_owned()),
     ];
     vars.extend(options.extra_env);
     let config = Config::from_lookup(|name| {

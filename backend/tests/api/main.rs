@@ -23,6 +23,7 @@ mod messages;
 mod my_sessions;
 mod permissions;
 mod proxy;
+mod rate_limits;
 mod refresh;
 mod replicas;
 mod session_store;

@@ -134,6 +134,7 @@ async fn pair(a_env: &[(&'static str, String)], b_env: &[(&'static str, String)]
             ("AUTH0_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
             ("DATABASE_URL", db.url.clone()),
             ("FRONTEND_DIST", "/nonexistent-test-dist".to_owned()),
+            ("RATE_LIMIT_PER_MINUTE", "0".to_owned()),
         ];
         env.extend(extra.iter().cloned());
         env

@@ -163,6 +163,9 @@ pub struct Config {
     pub audience: Option<String>,
     pub scopes: Vec<String>,
     pub database_url: SecretString,
+    /// `DATABASE_DIRECT_URL`: a direct connection for the migrations' lock and `LISTEN` (when
+    /// `DATABASE_URL` is a transaction pooler); `None`: `DATABASE_URL`.
+    pub database_direct_url: Option<SecretString>,
     pub listen_addr: SocketAddr,
     pub frontend_dist: PathBuf,
     pub session_idle_timeout: Duration,
@@ -195,6 +198,11 @@ pub struct Config {
     /// `RATE_LIMIT_PER_MINUTE` per client address on login, callback and back-channel logout
     /// (0: none).
     pub rate_limit_per_minute: u32,
+    /// `METRICS_ADDR`: where Prometheus `/metrics` listens; `None`: no metrics listener.
+    pub metrics_addr: Option<SocketAddr>,
+    /// `SHUTDOWN_DRAIN`: after SIGTERM, how long to keep serving (with `Connection: close` and
+    /// a failing `/readyz`) before stopping.
+    pub shutdown_drain: Duration,
 }
 
 /// One allow-listed downstream API.
@@ -286,10 +294,22 @@ impl Config {
         let client_secret = SecretString::from(required("AUTH0_CLIENT_SECRET")?);
         let audience = get("AUTH0_AUDIENCE").map(|a| a.trim().to_owned());
         let scopes = parse_scopes(get("AUTH0_SCOPE").as_deref())?;
+        let is_postgres =
+            |url: &str| url.starts_with("postgres://") || url.starts_with("postgresql://");
         let database_url = required("DATABASE_URL")?;
-        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+        if !is_postgres(&database_url) {
             return Err(invalid(
                 "DATABASE_URL",
+                "must be a postgres:// or postgresql:// URL",
+            ));
+        }
+        let database_direct_url = get("DATABASE_DIRECT_URL");
+        if database_direct_url
+            .as_deref()
+            .is_some_and(|url| !is_postgres(url))
+        {
+            return Err(invalid(
+                "DATABASE_DIRECT_URL",
                 "must be a postgres:// or postgresql:// URL",
             ));
         }
@@ -369,6 +389,17 @@ impl Config {
                 })?,
             None => 60,
         };
+        let shutdown_drain = duration("SHUTDOWN_DRAIN", Duration::from_secs(1))?;
+        if shutdown_drain > Duration::from_secs(60) {
+            return Err(invalid("SHUTDOWN_DRAIN", "must be at most 60s"));
+        }
+        let metrics_addr =
+            match get("METRICS_ADDR") {
+                Some(raw) => Some(raw.trim().parse().map_err(|_| {
+                    invalid("METRICS_ADDR", "expected host:port, e.g. 127.0.0.1:9100")
+                })?),
+                None => None,
+            };
         let trusted_proxies =
             TrustedProxies::parse(get("TRUSTED_PROXIES").as_deref().unwrap_or(""))
                 .map_err(|r| invalid("TRUSTED_PROXIES", r))?;
@@ -382,6 +413,7 @@ impl Config {
             audience,
             scopes,
             database_url: SecretString::from(database_url),
+            database_direct_url: database_direct_url.map(SecretString::from),
             listen_addr,
             frontend_dist,
             session_idle_timeout,
@@ -398,6 +430,8 @@ impl Config {
             session_cache,
             trusted_proxies,
             rate_limit_per_minute,
+            metrics_addr,
+            shutdown_drain,
         })
     }
 

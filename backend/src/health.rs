@@ -5,13 +5,20 @@ use std::time::Duration;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::{error::ApiError, state::AppState};
+use crate::{error::ApiError, shutdown::Draining, state::AppState};
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn readyz(
+    state: web::Data<AppState>,
+    draining: Option<web::Data<Draining>>,
+) -> Result<HttpResponse, ApiError> {
+    if draining.is_some_and(|d| d.is_draining()) {
+        // Stopping: a load balancer should send new requests elsewhere.
+        return Ok(HttpResponse::ServiceUnavailable().json(json!({"status": "stopping"})));
+    }
     let ping = sqlx::query("SELECT 1").execute(&state.pool);
     match tokio::time::timeout(Duration::from_secs(2), ping).await {
         Ok(Ok(_)) => {

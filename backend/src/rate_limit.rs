@@ -36,6 +36,7 @@ impl KeyExtractor for ClientAddress {
         _negative: &NotUntil<QuantaInstant>,
         mut response: HttpResponseBuilder,
     ) -> HttpResponse {
+        crate::metrics::rate_limited();
         // `Retry-After` is already set by the middleware.
         response
             .insert_header((header::CACHE_CONTROL, "no-store"))

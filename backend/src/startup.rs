@@ -5,15 +5,16 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{
     dev::Server,
-    middleware::{from_fn, Compress},
+    middleware::{from_fn, Compress, Condition},
     web, App, HttpServer,
 };
 use anyhow::Context;
 use openidconnect::core::CoreJwsSigningAlgorithm;
 use secrecy::ExposeSecret;
+use secrecy::SecretString;
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
-    PgPool,
+    Connection, PgConnection, PgPool,
 };
 use tracing_actix_web::TracingLogger;
 
@@ -24,7 +25,7 @@ use crate::{
     config::Config,
     crypto::Keyring,
     error::{json_errors, ApiError},
-    health, messages,
+    health, messages, metrics,
     oidc::{http::ProviderHttp, ProviderHandle},
     proxy,
     rate_limit::RateLimits,
@@ -33,6 +34,7 @@ use crate::{
         cookie::guard_session_cookie, invalidation, PgSessionStore, Refresher, SessionCache,
         SessionCookieConfig, Sessions, Timeouts,
     },
+    shutdown::{self, Draining},
     spa::Spa,
     state::AppState,
     sweeper,
@@ -42,6 +44,12 @@ use crate::{
 pub struct Application {
     port: u16,
     server: Server,
+    /// The listening socket (shared with the server): shut at SIGTERM, so new connections are
+    /// refused at once instead of queued and then reset.
+    listening: TcpListener,
+    draining: Draining,
+    drain: Duration,
+    metrics: Option<(u16, Server)>,
     background: Vec<tokio::task::JoinHandle<()>>,
     sessions: Sessions,
 }
@@ -66,10 +74,16 @@ impl Application {
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
         let pool = connect_database(&config).await?;
+        // On a direct connection: the migrator holds a session-level advisory lock, which a
+        // transaction pooler (PgBouncer) cannot keep.
+        let mut direct = PgConnection::connect_with(&direct_options(&config)?)
+            .await
+            .context("connecting to DATABASE_DIRECT_URL (or DATABASE_URL)")?;
         sqlx::migrate!("../migrations")
-            .run(&pool)
+            .run(&mut direct)
             .await
             .context("running database migrations")?;
+        let _ = direct.close().await;
 
         let config = Arc::new(config);
         let provider = Arc::new(ProviderHandle::new(
@@ -135,6 +149,21 @@ impl Application {
         });
 
         let port = listener.local_addr()?.port();
+        let metrics = match config.metrics_addr {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .with_context(|| format!("binding METRICS_ADDR {addr}"))?;
+                let metrics_port = listener.local_addr()?.port();
+                let sources = metrics::Sources {
+                    sessions: sessions.clone(),
+                    pool: pool.clone(),
+                    refresher: refresher.clone().into_inner(),
+                };
+                Some((metrics_port, metrics::server(listener, sources)?))
+            }
+            None => None,
+        };
+        let timed = metrics.is_some();
         let session_cookie = web::Data::new(SessionCookieConfig::new(
             &keys,
             https,
@@ -143,7 +172,10 @@ impl Application {
         let store = PgSessionStore::new(sessions.clone());
         let limits = RateLimits::new(config.rate_limit_per_minute, &config.trusted_proxies);
         let sessions_data = web::Data::new(sessions.clone());
+        let draining = Draining::default();
+        let draining_data = web::Data::new(draining.clone());
 
+        let listening = listener.try_clone().context("the listening socket")?;
         let server = HttpServer::new(move || {
             let session = session_cookie.middleware(store.clone());
             let spa = spa.clone();
@@ -153,10 +185,12 @@ impl Application {
                 .app_data(session_cookie.clone())
                 .app_data(sessions_data.clone())
                 .app_data(refresher.clone())
+                .app_data(draining_data.clone())
                 .app_data(web::PayloadConfig::new(64 * 1024))
                 .app_data(web::JsonConfig::default().limit(16 * 1024))
                 .app_data(web::FormConfig::default().limit(64 * 1024))
                 .wrap(Compress::default())
+                .wrap(from_fn(shutdown::close_connections_while_draining))
                 .wrap(from_fn(auth::logout_return::resume_after_provider_logout))
                 .wrap(from_fn(json_errors))
                 .wrap(from_fn(add_security_headers))
@@ -169,6 +203,7 @@ impl Application {
                         .wrap(session)
                         .wrap(from_fn(guard_session_cookie))
                         .wrap(from_fn(csrf::require_same_origin))
+                        .wrap(Condition::new(timed, from_fn(metrics::time_requests)))
                         .configure(|cfg| auth::configure(cfg, &limits))
                         .configure(admin::configure)
                         .configure(messages::configure)
@@ -178,6 +213,8 @@ impl Application {
                 .configure(|cfg| spa.configure(cfg))
         })
         .listen(listener)?
+        // Stopping is ours (`shutdown`): drain first, then stop gracefully.
+        .disable_signals()
         .shutdown_timeout(5)
         .run();
 
@@ -188,16 +225,21 @@ impl Application {
             config.sweep_interval,
         ))];
         if cache.is_enabled() {
-            // Its own connection, outside the request pool.
+            // Its own connection, outside the request pool, and direct: `LISTEN` needs a
+            // session.
             let listener_pool = PgPoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(3))
-                .connect_lazy_with(database_options(&config)?);
+                .connect_lazy_with(direct_options(&config)?);
             background.push(tokio::spawn(invalidation::run(listener_pool, cache)));
         }
         Ok(Self {
             port,
             server,
+            listening,
+            draining,
+            drain: config.shutdown_drain,
+            metrics,
             background,
             sessions,
         })
@@ -212,11 +254,44 @@ impl Application {
         &self.sessions
     }
 
+    /// The metrics listener's port, when `METRICS_ADDR` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
+    /// Serves until SIGTERM or SIGINT (see `shutdown`): drains, stops gracefully, closes the
+    /// background tasks and the pool.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let result = self.server.await;
+        let metrics = self.metrics.map(|(_, server)| {
+            let handle = server.handle();
+            (handle, tokio::spawn(server))
+        });
+        let handle = self.server.handle();
+        let mut server = self.server;
+        let result = tokio::select! {
+            result = &mut server => result,
+            () = shutdown::signal() => {
+                self.draining.start();
+                shutdown::refuse_new_connections(&self.listening);
+                let stop = async {
+                    handle.pause().await;
+                    tokio::time::sleep(self.drain).await;
+                    handle.stop(true).await;
+                };
+                // The server future drives its own stop: keep polling it meanwhile.
+                let (result, ()) = tokio::join!(&mut server, stop);
+                result
+            }
+        };
+        if let Some((handle, task)) = metrics {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
         for task in &self.background {
             task.abort();
         }
+        self.sessions.pool().close().await;
+        tracing::info!("stopped");
         result
     }
 }
@@ -225,13 +300,21 @@ impl Application {
 /// turns into 503s, never into requests that hang.
 const STATEMENT_TIMEOUT: &str = "10s";
 
-fn database_options(config: &Config) -> anyhow::Result<PgConnectOptions> {
-    let options: PgConnectOptions = config
-        .database_url
-        .expose_secret()
-        .parse()
-        .context("DATABASE_URL")?;
+fn connect_options(url: &SecretString, name: &str) -> anyhow::Result<PgConnectOptions> {
+    let options: PgConnectOptions = url.expose_secret().parse().context(name.to_owned())?;
     Ok(options.options([("statement_timeout", STATEMENT_TIMEOUT)]))
+}
+
+fn database_options(config: &Config) -> anyhow::Result<PgConnectOptions> {
+    connect_options(&config.database_url, "DATABASE_URL")
+}
+
+/// A connection with a session of its own (`DATABASE_DIRECT_URL`, else `DATABASE_URL`).
+fn direct_options(config: &Config) -> anyhow::Result<PgConnectOptions> {
+    match &config.database_direct_url {
+        Some(url) => connect_options(url, "DATABASE_DIRECT_URL"),
+        None => database_options(config),
+    }
 }
 
 /// A pooled connection idle longer than this is pinged before use; a busier one is not (sqlx

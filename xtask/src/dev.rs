@@ -39,6 +39,7 @@ pub fn run(options: Options) -> Result<()> {
         spa: true,
         browser: false,
         devidp: true,
+        nginx: false,
     })?;
 
     let ports = [stack::DEV_APP_PORT, stack::DEV_IDP_PORT];

@@ -20,6 +20,7 @@ fn main() -> ExitCode {
                 spa: false,
                 browser: true,
                 devidp: true,
+                nginx: false,
             })
             .and_then(|()| e2e::run(e2e::BackendBuild::Build))
         }

@@ -50,6 +50,9 @@ pub const BACKEND_ENV_VARS: &[&str] = &[
     "SESSION_CACHE_MAX_MB",
     "TRUSTED_PROXIES",
     "RATE_LIMIT_PER_MINUTE",
+    "METRICS_ADDR",
+    "SHUTDOWN_DRAIN",
+    "DATABASE_DIRECT_URL",
     "RUST_LOG",
     "LOG_FORMAT",
 ];

@@ -1,6 +1,7 @@
 //! The tools a fresh machine lacks, each checked first and installed only when missing or at
 //! the wrong version: the wasm target, trunk, the wasm-bindgen CLI, wasm-opt (npm binaryen),
-//! Chromium, and the npm packages of `devidp/` and `e2e/`.
+//! Chromium, nginx (the backend's load-balancer tests), and the npm packages of `devidp/` and
+//! `e2e/`.
 
 use std::{
     env,
@@ -23,6 +24,9 @@ pub struct Needs {
     pub browser: bool,
     /// The dev provider's npm packages.
     pub devidp: bool,
+    /// nginx, the load balancer in front of two backend processes in the backend's tests
+    /// (`backend/tests/api/load_balancer.rs`).
+    pub nginx: bool,
 }
 
 impl Needs {
@@ -30,22 +34,37 @@ impl Needs {
         spa: true,
         browser: true,
         devidp: true,
+        nginx: true,
     };
 }
 
-/// Makes sure everything in `needs` is present. A missing Chromium is installed by apt in
-/// the background (network and disk bound) while cargo compiles the Rust tools.
+/// Makes sure everything in `needs` is present. A missing Chromium or nginx is installed by
+/// apt in the background (network and disk bound) while cargo compiles the Rust tools.
 pub fn ensure(needs: Needs) -> Result<()> {
-    let apt = if needs.browser && chromium_missing()? {
+    let chromium = needs.browser && chromium_missing()?;
+    let nginx = needs.nginx && nginx_missing()?;
+    let mut missing = Vec::new();
+    let mut packages = Vec::new();
+    if chromium {
+        missing.push("chromium");
+        packages.extend(["chromium", "chromium-driver"]);
+    }
+    if nginx {
+        missing.push("nginx");
+        packages.push("nginx");
+    }
+    let apt = if packages.is_empty() {
+        None
+    } else {
         let log = workspace::target_dir().join("xtask-apt.log");
         println!(
-            "chromium is missing: installing chromium and chromium-driver with apt-get in the \
-             background (log: {})",
+            "{} {} missing: installing {} with apt-get in the background (log: {})",
+            missing.join(" and "),
+            if missing.len() == 1 { "is" } else { "are" },
+            packages.join(", "),
             log.display()
         );
-        Some(thread::spawn(move || install_chromium(&log)))
-    } else {
-        None
+        Some(thread::spawn(move || apt_install(&packages, &log)))
     };
 
     let rest = (|| -> Result<()> {
@@ -69,7 +88,23 @@ pub fn ensure(needs: Needs) -> Result<()> {
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the apt-get thread panicked")));
         installed?;
-        println!("chromium is installed ({})", chromium_path().display());
+        if chromium {
+            let browser = chromium_path();
+            if !workspace::is_executable(&browser) {
+                bail!(
+                    "apt-get installed chromium but {} is missing",
+                    browser.display()
+                );
+            }
+            println!("chromium is installed ({})", browser.display());
+        }
+        if nginx {
+            let nginx = nginx_path();
+            if !workspace::is_executable(&nginx) {
+                bail!("apt-get installed nginx but {} is missing", nginx.display());
+            }
+            println!("nginx is installed ({})", nginx.display());
+        }
     }
     rest
 }
@@ -174,17 +209,50 @@ fn chromium_missing() -> Result<bool> {
     Ok(true)
 }
 
-/// `apt-get update && apt-get install -y chromium chromium-driver` (sudo unless root), with
-/// the output in `log`. Browser tools never download a browser of their own.
-fn install_chromium(log: &Path) -> Result<()> {
+/// The nginx the backend's load-balancer tests start (`NGINX`, default Debian's
+/// `/usr/sbin/nginx`; the tests read the same variable).
+pub fn nginx_path() -> PathBuf {
+    env::var_os("NGINX")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/sbin/nginx"))
+}
+
+/// Whether nginx must be installed; an error when `NGINX` names a missing program or apt
+/// cannot help.
+fn nginx_missing() -> Result<bool> {
+    let nginx = nginx_path();
+    if workspace::is_executable(&nginx) {
+        println!("nginx is installed ({})", nginx.display());
+        return Ok(false);
+    }
+    if env::var_os("NGINX").is_some_and(|p| !p.is_empty()) {
+        bail!("NGINX={} is not an executable file", nginx.display());
+    }
+    if workspace::which("apt-get").is_none() {
+        bail!(
+            "nginx is missing and this is not a Debian/Ubuntu system: install nginx and set \
+             NGINX to its executable"
+        );
+    }
+    if !workspace::is_root() && workspace::which("sudo").is_none() {
+        bail!("nginx is missing: run `apt-get install -y nginx` as root");
+    }
+    Ok(true)
+}
+
+/// `apt-get update && apt-get install -y <packages>` (sudo unless root), with the output in
+/// `log`. Browser tools never download a browser of their own.
+fn apt_install(packages: &[&str], log: &Path) -> Result<()> {
     if let Some(dir) = log.parent() {
         fs::create_dir_all(dir)?;
     }
     let file = File::create(log).with_context(|| format!("creating {}", log.display()))?;
-    for args in [
-        &["update"][..],
-        &["install", "-y", "chromium", "chromium-driver"][..],
-    ] {
+    let install: Vec<&str> = ["install", "-y"]
+        .into_iter()
+        .chain(packages.iter().copied())
+        .collect();
+    for args in [&["update"][..], &install[..]] {
         let mut apt = if workspace::is_root() {
             Command::new("apt-get")
         } else {
@@ -207,13 +275,6 @@ fn install_chromium(log: &Path) -> Result<()> {
                 crate::process::tail_lines(log, 30)
             );
         }
-    }
-    let browser = chromium_path();
-    if !workspace::is_executable(&browser) {
-        bail!(
-            "apt-get installed chromium but {} is missing",
-            browser.display()
-        );
     }
     Ok(())
 }

@@ -102,6 +102,12 @@ pub async fn callback(
         }
         Err(e) => Err(e),
     };
+    crate::metrics::login(
+        outcome.is_ok(),
+        outcome
+            .as_ref()
+            .map_or_else(|e| e.code().as_str(), |_| "ok"),
+    );
     let mut response = match outcome {
         Ok(return_to) => HttpResponse::Found()
             .insert_header((

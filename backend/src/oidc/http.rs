@@ -2,7 +2,11 @@
 //! bodies capped. It serves discovery, JWKS and, through `openidconnect`'s
 //! [`AsyncHttpClient`] seam, the token endpoint.
 
-use std::{future::Future, pin::Pin, time::Duration};
+use std::{
+    future::Future,
+    pin::Pin,
+    time::{Duration, Instant},
+};
 
 use openidconnect::{AsyncHttpClient, HttpRequest, HttpResponse};
 
@@ -26,6 +30,17 @@ pub enum FetchError {
 }
 
 impl FetchError {
+    /// A short, fixed name for metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FetchError::Timeout => "timeout",
+            FetchError::Unreachable(_) => "unreachable",
+            FetchError::TooLarge(_) => "too_large",
+            FetchError::Status(_) => "status",
+            FetchError::Malformed(_) => "malformed",
+        }
+    }
+
     fn from_reqwest(err: reqwest::Error) -> Self {
         if err.is_timeout() {
             FetchError::Timeout
@@ -57,6 +72,13 @@ impl ProviderHttp {
         &self,
         url: &str,
     ) -> Result<T, FetchError> {
+        let started = Instant::now();
+        let result = self.fetch_json(url).await;
+        crate::metrics::provider_call(url, started, result.as_ref().err().map(FetchError::kind));
+        result
+    }
+
+    async fn fetch_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, FetchError> {
         let response = self
             .client
             .get(url)
@@ -104,7 +126,23 @@ impl<'c> AsyncHttpClient<'c> for ProviderHttp {
     type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, FetchError>> + Send + 'c>>;
 
     fn call(&'c self, request: HttpRequest) -> Self::Future {
+        let url = request.uri().to_string();
         Box::pin(async move {
+            let started = Instant::now();
+            let result = self.execute(request).await;
+            crate::metrics::provider_call(
+                &url,
+                started,
+                result.as_ref().err().map(FetchError::kind),
+            );
+            result
+        })
+    }
+}
+
+impl ProviderHttp {
+    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, FetchError> {
+        {
             let request: reqwest::Request = request
                 .try_into()
                 .map_err(|e: reqwest::Error| FetchError::Malformed(e.to_string()))?;
@@ -125,6 +163,6 @@ impl<'c> AsyncHttpClient<'c> for ProviderHttp {
             builder
                 .body(body)
                 .map_err(|e| FetchError::Malformed(e.to_string()))
-        })
+        }
     }
 }

@@ -43,7 +43,16 @@ pub async fn revoke_refresh_token(
             );
         }
     }
-    let response = request.form(&form).send().await?;
+    let started = std::time::Instant::now();
+    let response = request.form(&form).send().await;
+    let failure = match &response {
+        Err(e) if e.is_timeout() => Some("timeout"),
+        Err(_) => Some("unreachable"),
+        Ok(r) if !r.status().is_success() => Some("status"),
+        Ok(_) => None,
+    };
+    crate::metrics::provider_call(endpoint.as_str(), started, failure);
+    let response = response?;
     // 200 means revoked (or already invalid); anything else is reported.
     anyhow::ensure!(
         response.status().is_success(),

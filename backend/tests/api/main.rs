@@ -2,6 +2,7 @@
 //! provider (devidp/, oidc-provider) started per test, a reqwest client with a cookie jar.
 
 mod helpers;
+mod processes;
 
 mod admin;
 mod backchannel;
@@ -15,12 +16,14 @@ mod catalogue_g_store_faults;
 mod catalogue_h_concurrency;
 mod csrf_and_headers;
 mod fake_idp;
+mod load_balancer;
 mod login;
 mod login_options;
 mod logout;
 mod me;
 mod messages;
 mod my_sessions;
+mod operations;
 mod permissions;
 mod proxy;
 mod rate_limits;

@@ -3,113 +3,15 @@
 //! logout, admin revocation, changed roles, a terminal refresh failure), and a replica that
 //! loses its listening connection stays correct and listens again.
 
-use std::{
-    path::PathBuf,
-    process::Stdio,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::helpers::*;
+use crate::{helpers::*, processes::BackendProcess};
 
 /// The longest a change may take to reach the other replica.
 const WITHIN: Duration = Duration::from_millis(100);
-
-/// The backend binary, running as a process of its own.
-pub struct BackendProcess {
-    pub address: String,
-    log: Arc<Mutex<String>>,
-    _child: tokio::process::Child,
-    _workdir: TempDir,
-}
-
-/// An empty working directory (so no developer's `.env` is read), removed on drop.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-impl BackendProcess {
-    /// Starts `backend` on `port` with `env` and waits until it is ready and its session
-    /// cache listens for changes.
-    pub async fn start(port: u16, env: &[(&str, String)]) -> Self {
-        let workdir = std::env::temp_dir().join(format!("bff-replica-{}", random_code()));
-        std::fs::create_dir_all(&workdir).unwrap();
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_backend"))
-            .current_dir(&workdir)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("RUST_LOG", "warn")
-            .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start the backend binary");
-        let log = Arc::new(Mutex::new(String::new()));
-        let sink = log.clone();
-        let stderr = child.stderr.take().unwrap();
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(stderr).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let mut log = sink.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
-        let process = Self {
-            address: format!("http://localhost:{port}"),
-            log,
-            _child: child,
-            _workdir: TempDir(workdir),
-        };
-        process.wait_until_listening().await;
-        process
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.address)
-    }
-
-    async fn session_cache(&self) -> Option<String> {
-        let ready: serde_json::Value = reqwest::get(self.url("/readyz"))
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
-        ready["session_cache"].as_str().map(str::to_owned)
-    }
-
-    /// Until `/readyz` says the session cache listens (or 30 s, then panics with its log).
-    pub async fn wait_until_listening(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if self.session_cache().await.as_deref() == Some("listening") {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!(
-            "{} never listened for session changes; its log:\n{}",
-            self.address,
-            self.log.lock().unwrap()
-        );
-    }
-
-    pub async fn me(&self, browser: &Browser) -> StatusCode {
-        browser.api_get(&self.url("/api/auth/me")).await.status()
-    }
-}
 
 /// Two replicas (A and B) of one app on one database, behind one public origin (A's address:
 /// the provider knows that one), with the dev provider.

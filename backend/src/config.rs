@@ -559,25 +559,18 @@ fn parse_scopes(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
     Ok(scopes)
 }
 
-/// Parses `90`, `45s`, `30m`, `12h`, `1d`, `7d` (a number and an optional unit).
+/// Parses a duration with [`humantime`]: `45s`, `30m`, `12h`, `7d`, `1w`, `1h 30m`; a bare
+/// number is seconds (`90`).
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     let raw = raw.trim();
-    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
-    let (number, unit) = raw.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{raw}` is not a duration like 30s, 15m, 12h or 7d"))?;
-    let seconds = match unit.trim() {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3_600,
-        "d" => 86_400,
-        _ => return Err(format!("`{raw}` has an unknown unit (use s, m, h or d)")),
-    };
-    number
-        .checked_mul(seconds)
-        .map(Duration::from_secs)
-        .ok_or_else(|| format!("`{raw}` is too long"))
+    if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
+        return raw
+            .parse::<u64>()
+            .map(Duration::from_secs)
+            .map_err(|_| format!("`{raw}` is too long"));
+    }
+    humantime::parse_duration(raw)
+        .map_err(|e| format!("`{raw}` is not a duration like 30s, 15m, 12h or 7d ({e})"))
 }
 
 #[cfg(test)]
@@ -758,8 +751,14 @@ mod tests {
         assert_eq!(parse_duration("30m").unwrap(), Duration::from_secs(1800));
         assert_eq!(parse_duration("12h").unwrap(), Duration::from_secs(43_200));
         assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(604_800));
-        assert!(parse_duration("7w").is_err());
+        assert_eq!(parse_duration("1w").unwrap(), Duration::from_secs(604_800));
+        assert_eq!(
+            parse_duration("1h 30m").unwrap(),
+            Duration::from_secs(5_400)
+        );
+        assert!(parse_duration("7x").is_err());
         assert!(parse_duration("d").is_err());
+        assert!(parse_duration("").is_err());
         assert!(parse_duration("-1d").is_err());
         assert!(parse_duration("99999999999999999999d").is_err());
     }

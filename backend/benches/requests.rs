@@ -279,6 +279,7 @@ impl Setup {
             picture: Some("https://example.com/avatar.png".into()),
             roles: vec!["admin".into()],
             permissions: vec!["read:messages".into(), "write:messages".into()],
+            extra: Default::default(),
         };
         let user_id = users::upsert_on_login(&pool, &user, clock.now()).await?;
         let new = |tokens: Option<StoredTokens>| NewSession {

@@ -46,6 +46,9 @@ pub enum ErrorCode {
     AccessDenied,
     /// The provider answered the authorization request with another error (400).
     LoginDenied,
+    /// The app itself refused this login (its after-callback hook, 403). The redirect to the
+    /// SPA carries the app's reason as `?login_error_reason=` (a short slug, never free text).
+    LoginRefused,
     /// The callback query is malformed (400).
     BadCallback,
     /// The provider's tokens failed verification (400).
@@ -86,6 +89,7 @@ impl ErrorCode {
             ErrorCode::LoginExpired => "login_expired",
             ErrorCode::AccessDenied => "access_denied",
             ErrorCode::LoginDenied => "login_denied",
+            ErrorCode::LoginRefused => "login_refused",
             ErrorCode::BadCallback => "bad_callback",
             ErrorCode::InvalidIdToken => "invalid_id_token",
             ErrorCode::InvalidLogoutToken => "invalid_logout_token",
@@ -112,7 +116,7 @@ impl ErrorCode {
     }
 
     /// Every code, for exhaustive tests.
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::CsrfRejected,
@@ -120,6 +124,7 @@ impl ErrorCode {
         ErrorCode::LoginExpired,
         ErrorCode::AccessDenied,
         ErrorCode::LoginDenied,
+        ErrorCode::LoginRefused,
         ErrorCode::BadCallback,
         ErrorCode::InvalidIdToken,
         ErrorCode::InvalidLogoutToken,

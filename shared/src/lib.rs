@@ -8,6 +8,7 @@
 mod error;
 pub mod messages;
 mod session;
+mod extra;
 mod user;
 
 pub mod routes;
@@ -16,6 +17,7 @@ pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use messages::{Message, NewMessage};
 pub use session::{LogoutResponse, MySession, RevokeResult, SessionInfo, SessionStatus};
 pub use time::OffsetDateTime;
+pub use extra::{Claim, Extra};
 pub use user::User;
 pub use uuid::Uuid;
 
@@ -27,3 +29,8 @@ pub const CSRF_HEADER_VALUE: &str = "1";
 /// Query parameter the SPA reads after a failed login (`/?login_error=<code>`, an
 /// [`ErrorCode`]).
 pub const LOGIN_ERROR_PARAM: &str = "login_error";
+
+/// Query parameter beside [`LOGIN_ERROR_PARAM`] when the app refused the login
+/// ([`ErrorCode::LoginRefused`]): the app's own reason, a slug of at most 64 characters from
+/// `[a-z0-9_-]`. The SPA maps it to text; it is never shown as sent.
+pub const LOGIN_ERROR_REASON_PARAM: &str = "login_error_reason";

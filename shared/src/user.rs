@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Extra;
+
 /// The signed-in user as `/api/auth/me` reports it: chosen claims only, never a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
@@ -24,6 +26,10 @@ pub struct User {
     /// Permissions (Auth0 RBAC `permissions`), empty when the provider sends none.
     #[serde(default)]
     pub permissions: Vec<String>,
+    /// The app's own claims, added at login by its after-callback hook and read on either
+    /// side through a [`crate::Claim`] type (absent on the wire when empty).
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 impl User {

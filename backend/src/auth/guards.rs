@@ -99,6 +99,7 @@ mod tests {
             picture: None,
             roles: roles.iter().map(|r| r.to_string()).collect(),
             permissions: permissions.iter().map(|p| p.to_string()).collect(),
+            extra: Default::default(),
         }
     }
 

@@ -158,6 +158,7 @@ fn verify_token(
             .map(str::to_owned),
         roles: string_list(extra.other.get(expect.roles_claim)),
         permissions: string_list(extra.other.get("permissions")),
+        extra: Default::default(),
     };
     Ok(VerifiedLogin {
         user,

@@ -66,6 +66,10 @@ pub fn advice(code: ErrorCode) -> Advice {
             "The identity provider did not let the sign-in go through.",
             LogInAgain,
         ),
+        ErrorCode::LoginRefused => (
+            "This app did not accept the sign-in for your account.",
+            ContactAdministrator,
+        ),
         ErrorCode::BadCallback => (
             "The answer from the sign-in page was incomplete, so you are not signed in.",
             LogInAgain,

@@ -370,6 +370,7 @@ pub(crate) mod tests {
             picture: Some("https://idp.example/ada.png".into()),
             roles: vec!["admin".into()],
             permissions: vec!["read:reports".into()],
+            extra: Default::default(),
         }
     }
 

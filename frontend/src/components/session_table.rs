@@ -96,6 +96,7 @@ fn user_cell(group: &UserSessions) -> Html {
         picture: None,
         roles: Vec::new(),
         permissions: Vec::new(),
+        extra: Default::default(),
     };
     let email = group
         .email

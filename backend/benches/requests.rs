@@ -32,7 +32,7 @@ use std::{
 };
 
 use actix_web::cookie::{Cookie, CookieJar};
-use backend::{
+use ferris_login::{
     clock::{SharedClock, SystemClock},
     crypto::Keyring,
     session::{NewSession, SessionCache, Sessions, StoredTokens, Timeouts},
@@ -337,7 +337,7 @@ impl Setup {
 }
 
 fn crate_sha256(key: &str) -> Vec<u8> {
-    backend::crypto::sha256(key.as_bytes()).to_vec()
+    ferris_login::crypto::sha256(key.as_bytes()).to_vec()
 }
 
 fn signed_cookie(keys: &Keyring, session_key: &str) -> String {
@@ -849,7 +849,7 @@ mod baseline_server {
     pub fn run(port: u16, database_url: String) -> anyhow::Result<()> {
         actix_web::rt::System::new().block_on(async move {
             // The app's own pool settings: "one read" costs there what it costs in the app.
-            let pool = backend::startup::pool_options(10)
+            let pool = ferris_login::server::pool_options(10)
                 .connect(&database_url)
                 .await?;
             HttpServer::new(move || {

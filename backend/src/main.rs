@@ -1,4 +1,5 @@
-use backend::{config::Config, startup::Application, telemetry};
+use backend::startup::Application;
+use ferris_login::{telemetry, Config};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -10,7 +11,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let base_url = config.base_url.origin();
+    let base_url = config.base_url().to_owned();
     let app = match Application::build(config).await {
         Ok(app) => app,
         Err(err) => {

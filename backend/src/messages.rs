@@ -12,11 +12,14 @@ use actix_web::{web, HttpResponse};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{
-    auth::guards::{Permission, RequirePermission},
-    error::ApiError,
-    state::AppState,
-};
+use ferris_login::{clock::SharedClock, ApiError, Permission, RequirePermission};
+use sqlx::PgPool;
+
+/// What the handlers share: the pool (the library's) and the clock.
+struct Messages {
+    pool: PgPool,
+    clock: SharedClock,
+}
 
 /// Permission to list messages.
 pub struct ReadMessages;
@@ -32,8 +35,13 @@ impl Permission for WriteMessages {
 
 const LISTED: i64 = 100;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
+/// Registers `/messages` and `/messages/{id}` (below the API prefix).
+pub fn configure(cfg: &mut web::ServiceConfig, pool: &PgPool, clock: SharedClock) {
+    cfg.app_data(web::Data::new(Messages {
+        pool: pool.clone(),
+        clock,
+    }))
+    .service(
         web::resource("/messages")
             .route(web::get().to(list))
             .route(web::post().to(create)),
@@ -64,7 +72,7 @@ impl MessageRow {
 
 async fn list(
     reader: RequirePermission<ReadMessages>,
-    state: web::Data<AppState>,
+    state: web::Data<Messages>,
 ) -> Result<web::Json<Vec<shared::Message>>, ApiError> {
     let rows: Vec<MessageRow> = sqlx::query_as(
         "SELECT id, author_id, author_name, body, created_at FROM messages \
@@ -99,7 +107,7 @@ fn clean_body(raw: &str) -> Result<String, ApiError> {
 async fn create(
     writer: RequirePermission<WriteMessages>,
     new: web::Json<shared::NewMessage>,
-    state: web::Data<AppState>,
+    state: web::Data<Messages>,
 ) -> Result<HttpResponse, ApiError> {
     let body = clean_body(&new.body)?;
     let session = writer.session();
@@ -122,7 +130,7 @@ async fn create(
 async fn delete(
     writer: RequirePermission<WriteMessages>,
     path: web::Path<String>,
-    state: web::Data<AppState>,
+    state: web::Data<Messages>,
 ) -> Result<HttpResponse, ApiError> {
     let id: Uuid = path.parse().map_err(|_| ApiError::NotFound)?;
     let done = sqlx::query("DELETE FROM messages WHERE id = $1 AND author_id = $2")

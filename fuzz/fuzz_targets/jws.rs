@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| backend::fuzz_checks::jws_signature(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| ferris_login::fuzz_checks::jws_signature(data));

@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| backend::fuzz_checks::transaction_cookie(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| ferris_login::fuzz_checks::transaction_cookie(data));

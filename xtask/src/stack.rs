@@ -19,7 +19,7 @@ pub const DEV_TRUNK_PORT: u16 = 8081;
 /// The database `cargo xtask dev` creates on a local server.
 pub const DEV_DATABASE: &str = "bff_dev";
 
-/// Every variable the backend reads (`backend/src/config.rs`, `backend/src/telemetry.rs`).
+/// Every variable the backend reads (`ferris-login/src/config.rs`, `ferris-login/src/telemetry.rs`).
 /// `.env.example` documents each one (checked by `xtask/tests/env_example.rs`); the e2e run
 /// clears them all before setting its own, so a developer's shell cannot leak into it.
 pub const BACKEND_ENV_VARS: &[&str] = &[

@@ -68,7 +68,7 @@ async fn b06_the_right_iss_is_accepted() {
 async fn b09_the_whole_open_redirect_corpus_lands_on_site() {
     let fake = FakeIdp::start().await;
     let app = spawn_app_against(&fake).await;
-    let corpus = include_str!("../data/openredirects.txt");
+    let corpus = include_str!("../../../ferris-login/tests/data/openredirects.txt");
     let mut count = 0;
     for payload in corpus.lines() {
         let browser = Browser::new();

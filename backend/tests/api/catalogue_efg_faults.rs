@@ -194,7 +194,8 @@ async fn g06_the_app_starts_without_the_provider_and_recovers_without_a_restart(
         Knobs::default(),
     )
     .await;
-    tokio::time::sleep(backend::oidc::provider::RETRY_COOLDOWN + Duration::from_millis(200)).await;
+    tokio::time::sleep(ferris_login::oidc::provider::RETRY_COOLDOWN + Duration::from_millis(200))
+        .await;
     assert_eq!(
         app.login_via_fake(&browser).await.status(),
         StatusCode::FOUND
@@ -219,7 +220,8 @@ async fn g06_discovery_500_is_not_cached() {
         StatusCode::BAD_GATEWAY
     );
     fake.set(|k| k.discovery_status = None);
-    tokio::time::sleep(backend::oidc::provider::RETRY_COOLDOWN + Duration::from_millis(200)).await;
+    tokio::time::sleep(ferris_login::oidc::provider::RETRY_COOLDOWN + Duration::from_millis(200))
+        .await;
     assert_eq!(
         app.login_via_fake(&browser).await.status(),
         StatusCode::FOUND

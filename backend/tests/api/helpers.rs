@@ -8,10 +8,10 @@ use std::{
     time::Duration,
 };
 
-use backend::{
+use backend::startup::Application;
+use ferris_login::{
     clock::{OffsetClock, SharedClock},
-    config::Config,
-    startup::Application,
+    Config,
 };
 use reqwest::{cookie::CookieStore, header, redirect::Policy, Response, StatusCode, Url};
 use sqlx::{postgres::PgPoolOptions, Connection, PgConnection, PgPool};

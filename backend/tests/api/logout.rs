@@ -164,10 +164,10 @@ async fn logout_revokes_the_refresh_token_at_the_provider() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let keys = backend::crypto::Keyring::from_secrets([TEST_SECRET]);
+    let keys = ferris_login::crypto::Keyring::from_secrets([TEST_SECRET]);
     let tokens: serde_json::Value = serde_json::from_slice(
         &keys
-            .open(backend::session::StoredTokens::SEAL_CONTEXT, &sealed)
+            .open(ferris_login::session::StoredTokens::SEAL_CONTEXT, &sealed)
             .unwrap(),
     )
     .unwrap();
@@ -266,7 +266,7 @@ async fn sign_out_at_provider(browser: &Browser, issuer: &str, logout_url: &str)
 async fn logout_return_to_never_leaves_the_app() {
     let app = spawn_app().await;
     let browser = Browser::new();
-    let corpus = include_str!("../data/openredirects.txt");
+    let corpus = include_str!("../../../ferris-login/tests/data/openredirects.txt");
     let origin = reqwest::Url::parse(&app.url("/")).unwrap().origin();
     for payload in corpus.lines() {
         let url = format!(

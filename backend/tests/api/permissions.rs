@@ -35,9 +35,9 @@ async fn permissions_come_from_the_access_token_for_our_api() {
             .await
             .unwrap();
     assert!(!contains_jwt(&row), "{row}");
-    let keys = backend::crypto::Keyring::from_secrets([TEST_SECRET]);
+    let keys = ferris_login::crypto::Keyring::from_secrets([TEST_SECRET]);
     let opened = keys
-        .open(backend::session::StoredTokens::SEAL_CONTEXT, &sealed)
+        .open(ferris_login::session::StoredTokens::SEAL_CONTEXT, &sealed)
         .expect("sealed with the app's key");
     let tokens: serde_json::Value = serde_json::from_slice(&opened).unwrap();
     let access_token = tokens["access_token"].as_str().unwrap();

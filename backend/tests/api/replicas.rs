@@ -258,10 +258,10 @@ async fn a_terminal_refresh_failure_on_one_replica_ends_the_session_on_the_other
         .fetch_one(&pair.pool().await)
         .await
         .unwrap();
-    let keys = backend::crypto::Keyring::from_secrets([TEST_SECRET]);
+    let keys = ferris_login::crypto::Keyring::from_secrets([TEST_SECRET]);
     let tokens: serde_json::Value = serde_json::from_slice(
         &keys
-            .open(backend::session::StoredTokens::SEAL_CONTEXT, &sealed)
+            .open(ferris_login::session::StoredTokens::SEAL_CONTEXT, &sealed)
             .unwrap(),
     )
     .unwrap();

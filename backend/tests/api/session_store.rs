@@ -5,7 +5,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use actix_session::storage::{SessionKey, SessionStore};
 use actix_web::cookie::time::Duration as CookieDuration;
-use backend::{
+use ferris_login::{
     clock::ManualClock,
     crypto::Keyring,
     session::{
@@ -127,7 +127,7 @@ async fn signed_in(f: &Fixture, sub: &str) -> (SessionKey, SessionId) {
 }
 
 /// The id the browser's cookie will carry.
-fn key_of(created: backend::session::sessions::CreatedSession) -> SessionKey {
+fn key_of(created: ferris_login::session::sessions::CreatedSession) -> SessionKey {
     created.key().to_owned().try_into().unwrap()
 }
 
@@ -442,7 +442,7 @@ both!(
         };
         let mut demoted = view(&f, &key).await.unwrap().user.clone();
         demoted.roles.clear();
-        let refreshed = || backend::session::sessions::Refreshed {
+        let refreshed = || ferris_login::session::sessions::Refreshed {
             tokens: &fresh,
             user: &demoted,
             id_token: None,

@@ -104,7 +104,7 @@ async fn handle(req: HttpRequest, body: web::Bytes, data: Data) -> HttpResponse 
     seen.lock().unwrap().push(report.clone());
     if let Some(v) = validation {
         let algs = [openidconnect::core::CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256];
-        let Ok((_, claims)) = backend::oidc::jws::verify(&token, &v.jwks, &algs) else {
+        let Ok((_, claims)) = ferris_login::oidc::jws::verify(&token, &v.jwks, &algs) else {
             return HttpResponse::Unauthorized().json(json!({"error": "invalid_token"}));
         };
         let aud_ok = match &claims["aud"] {

@@ -1,0 +1,92 @@
+//! `GET /api/auth/login?returnTo=/path`: starts the authorization-code flow (PKCE S256,
+//! state, nonce), passing on the allowed authorization parameters (`LoginOptions`). Writes
+//! nothing to the database; the transaction travels in a sealed cookie. A browser that cannot
+//! be sent to the provider lands on the SPA's explanation, never on a JSON page.
+
+use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use openidconnect::{core::CoreAuthenticationFlow, CsrfToken, Nonce, PkceCodeChallenge, Scope};
+
+use super::{
+    login_options::LoginOptions, navigation, return_to::ReturnTo, transaction::LoginTransaction,
+};
+use crate::{
+    error::ApiError, oidc::provider::DiscoveryError, session::OptionalSession, state::AppState,
+};
+
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Result<OptionalSession, ApiError>,
+) -> HttpResponse {
+    match start(&req, &state, session).await {
+        Ok(response) => response,
+        Err(err) => navigation::failure_response(&req, &state.config.base_url, &err),
+    }
+}
+
+async fn start(
+    req: &HttpRequest,
+    state: &AppState,
+    session: Result<OptionalSession, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let options = LoginOptions::parse(req.query_string())?;
+    let provider = state.provider.get().await.map_err(provider_error)?;
+    let requested = first_param(req.query_string(), "returnTo");
+    let return_to = ReturnTo::for_app(requested.as_deref(), &state.config);
+
+    let (pkce_challenge, pkce_verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request = provider
+        .client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .set_pkce_challenge(pkce_challenge);
+    for scope in state.config.scopes.iter().filter(|s| *s != "openid") {
+        request = request.add_scope(Scope::new(scope.clone()));
+    }
+    if let Some(audience) = &state.config.audience {
+        request = request.add_extra_param("audience", audience.clone());
+    }
+    for (name, value) in &options.params {
+        request = request.add_extra_param(*name, value.clone());
+    }
+    let (url, csrf_state, nonce) = request.url();
+
+    let txn = LoginTransaction {
+        state: csrf_state.secret().clone(),
+        nonce: nonce.secret().clone(),
+        pkce_verifier: pkce_verifier.secret().clone(),
+        return_to,
+        created_at: state.clock.now().unix_timestamp(),
+        // Ended at the callback (a new login always gets a new session). Unknown when the
+        // store cannot tell: the login goes on.
+        previous_session: session.ok().and_then(|s| s.0).map(|view| view.id),
+        max_age: options.max_age,
+    };
+    let mut response = HttpResponse::Found();
+    response
+        .insert_header((header::LOCATION, url.as_str()))
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    for eviction in state.txn_cookies.evictions(req, &state.keys) {
+        response.cookie(eviction);
+    }
+    response.cookie(state.txn_cookies.write(&state.keys, &txn));
+    Ok(response.finish())
+}
+
+pub(crate) fn provider_error(err: DiscoveryError) -> ApiError {
+    match err {
+        DiscoveryError::Invalid(why) => ApiError::ProviderMisconfigured(why),
+        err if err.is_timeout() => ApiError::ProviderTimeout,
+        err => ApiError::ProviderUnavailable(err.into()),
+    }
+}
+
+/// The first value of `name` in a query string (decoded), if any.
+pub(crate) fn first_param(query: &str, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}

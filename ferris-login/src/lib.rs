@@ -1,0 +1,106 @@
+//! OpenID Connect login for an Actix app, as a Backend-for-Frontend.
+//!
+//! The authorization-code flow (PKCE, `state`, `nonce`) against Auth0 or any OpenID provider,
+//! server-side sessions in PostgreSQL behind one opaque HttpOnly cookie, and extractors that
+//! guard your own routes by role or permission. Tokens never reach the browser.
+//!
+//! Configured from the same variables as `@auth0/nextjs-auth0` (`AUTH0_SECRET`,
+//! `AUTH0_BASE_URL`, `AUTH0_ISSUER_BASE_URL`, `AUTH0_CLIENT_ID`, `AUTH0_CLIENT_SECRET`, plus
+//! `DATABASE_URL`); see [`Config`].
+//!
+//! ```no_run
+//! use actix_web::{web, App, HttpServer};
+//! use ferris_login::{Auth, CurrentSession};
+//!
+//! async fn hello(session: CurrentSession) -> String {
+//!     format!("Hello, {}", session.user().display_name())
+//! }
+//!
+//! # async fn run() -> anyhow::Result<()> {
+//! let auth = Auth::from_env().await?;
+//! let listener = std::net::TcpListener::bind(auth.config().listen_addr())?;
+//! let routes = auth.clone();
+//! let server = HttpServer::new(move || {
+//!     App::new()
+//!         // `/api/auth/login|callback|logout|me|...`, the session, and your routes beside them.
+//!         .service(routes.api().route("/hello", web::get().to(hello)))
+//!         // The built SPA (deep links too) and `/healthz`, `/readyz`.
+//!         .service(routes.spa())
+//! })
+//! .listen(listener.try_clone()?)?
+//! .run();
+//! auth.serve_until_stopped(server, listener).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! - [`Auth`] / [`AuthBuilder`]: start-up (database, migrations, provider discovery), the
+//!   routes, the hooks, and a clean shutdown on SIGTERM.
+//! - [`CurrentSession`], [`OptionalSession`], [`RequireRole`], [`RequirePermission`]: what your
+//!   handlers take. A guard refuses with 401 or 403 JSON before the handler runs.
+//! - [`Login`], [`Refusal`], [`SessionUpdate`]: the hooks' view of a login.
+//! - [`ApiError`]: errors as the SPA reads them (`{"error": {"code", "message"}}`).
+
+#![warn(missing_docs)]
+
+/// Declares the inner modules: private, or public (and hidden) with the `internals` feature,
+/// which only this repository's own tests and benchmark use.
+macro_rules! internal_modules {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[cfg(feature = "internals")]
+            #[doc(hidden)]
+            #[allow(missing_docs)]
+            pub mod $name;
+            #[cfg(not(feature = "internals"))]
+            mod $name;
+        )*
+    };
+}
+
+internal_modules!(
+    admin,
+    auth,
+    client,
+    config,
+    crypto,
+    error,
+    health,
+    metrics,
+    migrations,
+    oidc,
+    proxy,
+    rate_limit,
+    secret_strength,
+    security_headers,
+    server,
+    session,
+    shutdown,
+    spa,
+    state,
+    sweeper,
+    text,
+    users,
+);
+
+pub mod clock;
+mod hooks;
+pub mod telemetry;
+
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+#[allow(missing_docs)]
+pub mod fuzz_checks;
+#[cfg(test)]
+mod fuzz_tests;
+
+pub use auth::guards::{
+    Admin, HasPermission, HasRole, Permission, Require, RequirePermission, RequireRole,
+    Requirement, Role,
+};
+pub use config::{Config, ConfigError};
+pub use error::ApiError;
+pub use hooks::{Login, Refusal, SaveCause, SessionUpdate};
+pub use server::{Auth, AuthBuilder};
+pub use session::{CurrentSession, OptionalSession, SessionId};
+pub use shared::{Claim, ErrorBody, ErrorCode, Extra, User};

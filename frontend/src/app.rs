@@ -16,7 +16,7 @@ use crate::routes::{switch, Route};
 #[derive(Properties, PartialEq, Default)]
 pub struct AppProps {
     /// What the page was opened with (`?login_error=`, `?signed_out=1`, already removed from
-    /// the address bar; this tab's sign-in flag).
+    /// the address bar before the router started; this tab's sign-in flag).
     #[prop_or_default]
     pub start: StartUp,
 }

@@ -3,15 +3,18 @@
 //! The backend does OpenID Connect; the browser only holds an HttpOnly session cookie. The SPA
 //! asks `GET /api/auth/me` who is signed in and renders accordingly.
 //!
+//! The login layer (the auth state machine, `use_auth()`, `<RequireAuth>`, the request
+//! function, the expiry watch, the cross-tab channel) is the `ferris-login-yew` library; this
+//! crate is its user, with the demo's pages, words and looks.
+//!
 //! Pure, tested natively (`cargo test -p frontend`):
-//! - [`auth`]: the state machine, the guard's decision, login URLs, the error advice table,
-//!   the expiry timing, the cross-tab events and the focus re-check gate;
+//! - [`auth`]: the error advice table and the banner's words for what the auth state noticed;
 //! - [`admin`], [`account`], [`messages`], [`listing`]: the list pages' state machines;
 //! - [`format`]: instants and user agents as text; [`routes`]: names and titles.
 //!
-//! Browser glue: [`services`] (the one request function, the cross-tab channel), [`browser`],
-//! [`hooks`] / [`components`] (the provider, `use_auth()`, the nav, the guard, the banner, the
-//! expiry dialog) and [`pages`].
+//! Browser glue: [`services`] (the demo's API calls through the library's client), [`browser`],
+//! [`hooks`] / [`components`] (the nav, the guard's views, the banner, the expiry dialog) and
+//! [`pages`].
 
 pub mod account;
 pub mod admin;

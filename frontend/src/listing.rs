@@ -2,7 +2,8 @@
 //! fetched by numbered requests (only the latest answer counts, the old list stays visible while
 //! a refresh runs), the result notice above it, and where the focus goes after an action.
 
-use crate::services::error::ApiError;
+use crate::auth::ErrorAdvice;
+use crate::services::ApiError;
 
 /// What the list area shows.
 #[derive(Debug, Clone, PartialEq, Eq)]

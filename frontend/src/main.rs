@@ -1,10 +1,11 @@
 //! Entry point: read the start-up URL once, then render the app into `#app`.
 
+use ferris_login_yew::StartUp;
 use frontend::{browser, App, AppProps};
 
 fn main() {
     let props = AppProps {
-        start: browser::take_start_up(),
+        start: StartUp::take(),
     };
     match browser::app_root() {
         Some(root) => yew::Renderer::<App>::with_root_and_props(root, props).render(),

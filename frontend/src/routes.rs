@@ -4,8 +4,8 @@ use shared::messages::permissions;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::auth::{guard_decision, AnonymousReason, AuthState, GuardDecision, Requirement};
-use crate::components::RequireAuth;
+use crate::auth::{AnonymousReason, AuthState, Requirement};
+use crate::components::Guard;
 use crate::pages::{
     admin::AdminPage, forbidden::ForbiddenPage, home::HomePage, messages::MessagesPage,
     not_found::NotFoundPage, profile::ProfilePage, sessions::SessionsPage,
@@ -77,17 +77,15 @@ pub fn page_name(route: Route, state: &AuthState) -> &'static str {
     let Some(requirement) = route.requirement() else {
         return route.name();
     };
-    match guard_decision(state, &requirement, "/") {
-        GuardDecision::Forbidden => Route::Forbidden.name(),
-        GuardDecision::OfferLogin(_) => match state {
-            AuthState::Anonymous(AnonymousReason::SignedOut) => "Signed out",
-            AuthState::Anonymous(AnonymousReason::Expired) => "Session expired",
-            _ => "Session ended",
-        },
-        GuardDecision::ShowLoading
-        | GuardDecision::Render
-        | GuardDecision::RedirectToLogin(_)
-        | GuardDecision::Unavailable => route.name(),
+    match state {
+        AuthState::Authenticated(user) if !requirement.is_met_by(user) => Route::Forbidden.name(),
+        AuthState::Anonymous(AnonymousReason::SignedOut) => "Signed out",
+        AuthState::Anonymous(AnonymousReason::Expired) => "Session expired",
+        AuthState::Anonymous(AnonymousReason::SessionEnded) => "Session ended",
+        AuthState::Loading
+        | AuthState::Authenticated(_)
+        | AuthState::Anonymous(AnonymousReason::NotSignedIn)
+        | AuthState::Unavailable(_) => route.name(),
     }
 }
 
@@ -117,7 +115,7 @@ pub fn switch(route: Route) -> Html {
         Route::NotFound => html! { <NotFoundPage /> },
     };
     match route.requirement() {
-        Some(requirement) => html! { <RequireAuth {requirement}>{ page }</RequireAuth> },
+        Some(requirement) => html! { <Guard {requirement}>{ page }</Guard> },
         None => page,
     }
 }
@@ -127,7 +125,7 @@ mod tests {
     use shared::User;
 
     use super::*;
-    use crate::auth::state::tests::user;
+    use crate::auth::notice::tests::user;
 
     const ALL: [Route; 7] = [
         Route::Home,

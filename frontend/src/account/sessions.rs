@@ -5,7 +5,7 @@
 use shared::{ErrorCode, MySession, Uuid};
 
 use crate::listing::{FocusRequest, Listing, PageNotice};
-use crate::services::error::ApiError;
+use crate::services::ApiError;
 
 /// What a "Sign out" ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use shared::{ErrorCode, OffsetDateTime, SessionInfo, Uuid};
 
 use crate::listing::{FocusRequest, ListState, Listing, PageNotice, PageNoticeKind};
-use crate::services::error::ApiError;
+use crate::services::ApiError;
 
 /// The live sessions of one user, most recently seen first.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 //! renders a code, a provider's text or a server's text as markup (a crafted `?login_error=`
 //! is just an unknown code).
 
-use shared::ErrorCode;
+use ferris_login_yew::{ApiError, ErrorCode};
 
 /// What the person can do next, offered as a button.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +138,35 @@ pub const LOGOUT_FAILED: &str = "We could not sign you out.";
 /// Shown after a logout (in this tab or another one).
 pub const SIGNED_OUT: &str = "You have signed out.";
 
+/// The advice for a failed call: what to tell the person and what they can do next (never the
+/// server's own text).
+pub trait ErrorAdvice {
+    /// The sentence and the next step.
+    fn advice(&self) -> Advice;
+
+    /// The sentence of [`ErrorAdvice::advice`].
+    fn user_message(&self) -> &'static str {
+        self.advice().message
+    }
+}
+
+impl ErrorAdvice for ApiError {
+    fn advice(&self) -> Advice {
+        match (self, self.code()) {
+            (ApiError::Network(_), _) => NETWORK,
+            (ApiError::Decode(_), _) => DECODE,
+            // A 5xx we cannot name (a newer server's code, a proxy): say it is passing.
+            (ApiError::Server { status, .. }, None | Some(ErrorCode::Unknown))
+                if *status >= 500 =>
+            {
+                UNAVAILABLE
+            }
+            (_, Some(code)) => advice(code),
+            (_, None) => advice(ErrorCode::Unknown),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,5 +257,46 @@ mod tests {
         assert!(advice(ErrorCode::ProviderUnavailable)
             .message
             .contains("not responding"));
+    }
+
+    fn body(code: ErrorCode, message: &str) -> String {
+        serde_json::to_string(&shared::ErrorBody::new(code, message)).unwrap()
+    }
+
+    #[test]
+    fn an_ended_session_offers_a_new_sign_in() {
+        assert_eq!(
+            ApiError::Unauthenticated.advice().next_step,
+            NextStep::LogInAgain
+        );
+    }
+
+    #[test]
+    fn a_rejected_anti_forgery_check_names_the_security_check() {
+        let err = ApiError::from_status(403, &body(ErrorCode::CsrfRejected, "missing X-CSRF"));
+        assert!(err.user_message().contains("security check"));
+    }
+
+    #[test]
+    fn server_text_stays_out_of_the_sentence() {
+        let err = ApiError::from_status(503, &body(ErrorCode::StoreUnavailable, "db down"));
+        assert!(err.user_message().contains("temporarily unavailable"));
+        assert!(!err.user_message().contains("db down"));
+        let gateway = ApiError::from_status(502, "Bad Gateway");
+        assert!(gateway.user_message().contains("temporarily unavailable"));
+    }
+
+    #[test]
+    fn a_5xx_code_from_a_newer_server_reads_as_passing_trouble() {
+        let err = ApiError::from_status(503, r#"{"error":{"code":"brand_new","message":"x"}}"#);
+        assert_eq!(err.advice(), UNAVAILABLE);
+    }
+
+    #[test]
+    fn transport_failures_have_their_own_sentences() {
+        let offline = ApiError::Network("refused".into());
+        assert!(offline.user_message().contains("could not reach"));
+        let garbled = ApiError::Decode("eof".into());
+        assert!(garbled.user_message().contains("did not understand"));
     }
 }

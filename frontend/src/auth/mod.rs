@@ -1,19 +1,11 @@
-//! Authentication, the pure part: the state machine, the guard's decision, login URLs, the
-//! advice for error codes, the cross-tab events and the focus re-check gate. Nothing here
-//! touches the browser, so it is tested natively (`cargo test -p frontend`).
+//! What the demo says about authentication, pure: the advice for error codes and the banner's
+//! words for what the auth state machine noticed. The state machine, the guard, the login URLs,
+//! the expiry timing and the cross-tab events are `ferris-login-yew`'s. Tested natively
+//! (`cargo test -p frontend`).
 
 pub mod advice;
-pub mod expiry;
-pub mod guard;
-pub mod recheck;
-pub mod state;
-pub mod tab_event;
-pub mod urls;
+pub mod notice;
 
-pub use advice::{Advice, NextStep};
-pub use guard::{guard_decision, GuardDecision, Requirement};
-pub use state::{
-    AnonymousReason, AuthAction, AuthModel, AuthState, Notice, NoticeAction, NoticeKind,
-    NoticeTopic, StartUp,
-};
-pub use urls::{login_url, logout_path, safe_navigation_target, safe_return_to, signup_url};
+pub use advice::{Advice, ErrorAdvice, NextStep};
+pub use ferris_login_yew::{AnonymousReason, AuthState, LoginOptions, Requirement, StartUp};
+pub use notice::{Notice, NoticeAction, NoticeKind, NoticeTopic};

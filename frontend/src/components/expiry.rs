@@ -1,32 +1,25 @@
-//! The expiry watcher: warns before the session ends, offers "Stay signed in", and signs the
-//! page out when it has ended. The timing is [`crate::auth::expiry`] (pure, tested natively).
+//! The expiry watcher's face: warns before the session ends, offers "Stay signed in", and
+//! says when the session cannot be extended. The watch itself (reading the deadlines, the
+//! timing, the extension, signing the page out at the end, the other tabs) is the library's
+//! `use_session_expiry()`.
 //!
-//! While signed in it reads `GET /api/auth/session` (which extends nothing) after sign-in,
-//! again at each moment [`ExpiryTracker::assess`] names, when another tab extended the session,
-//! and when the tab becomes visible again. Near the idle deadline it shows a modal dialog
-//! (native `<dialog>` opened with `showModal()`: focus moves into it, the rest of the page is
-//! inert, Escape means "stay"); near the absolute deadline, a notice saying when the session
-//! ends. At the end, the `401` of the next read signs the page out as "expired", and the other
-//! tabs hear of it.
+//! Near the idle deadline it shows a modal dialog (native `<dialog>` opened with
+//! `showModal()`: focus moves into it, the rest of the page is inert, Escape means "stay");
+//! near the absolute deadline, a notice saying when the session ends.
 
-use std::rc::Rc;
-
+use ferris_login_yew::use_session_expiry;
 use gloo_events::{EventListener, EventListenerOptions};
-use gloo_timers::callback::{Interval, Timeout};
-use shared::{OffsetDateTime, SessionStatus};
-use wasm_bindgen_futures::spawn_local;
-use web_sys::{HtmlDialogElement, HtmlElement, VisibilityState};
+use gloo_timers::callback::Interval;
+use shared::OffsetDateTime;
+use web_sys::{HtmlDialogElement, HtmlElement};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::auth::expiry::{Assessment, ExpiryTracker};
-use crate::auth::tab_event::TabEvent;
-use crate::auth::AuthState;
+use crate::auth::{AuthState, ErrorAdvice};
 use crate::browser;
 use crate::format::instant::{clock, countdown, describe_remaining};
 use crate::hooks::use_auth;
 use crate::routes::{after_logout, Route};
-use crate::services::{self, tabs, ApiError};
 
 /// Mounts the watcher for the signed-in session (a new one for each user).
 #[component]
@@ -38,183 +31,22 @@ pub fn ExpiryWatcher() -> Html {
     }
 }
 
-/// What the watcher knows.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct Watch {
-    tracker: Option<ExpiryTracker>,
-    assessment: Option<Assessment>,
-    /// Bumped to ask for a fresh read of the status.
-    looks: u64,
-    /// "Stay signed in" is running.
-    extending: bool,
-    /// Why the last "Stay signed in" failed (our sentence).
-    extend_error: Option<&'static str>,
-}
-
-enum WatchAction {
-    Look,
-    Observed(SessionStatus, OffsetDateTime),
-    ExtendStarted,
-    ExtendFailed(&'static str),
-}
-
-impl Reducible for Watch {
-    type Action = WatchAction;
-
-    fn reduce(self: Rc<Self>, action: WatchAction) -> Rc<Self> {
-        let mut next = (*self).clone();
-        match action {
-            WatchAction::Look => next.looks += 1,
-            WatchAction::Observed(status, received_at) => {
-                let tracker = ExpiryTracker::observe(self.tracker.as_ref(), &status, received_at);
-                next.assessment = Some(tracker.assess(received_at));
-                next.tracker = Some(tracker);
-                next.extending = false;
-                next.extend_error = None;
-            }
-            WatchAction::ExtendStarted => {
-                next.extending = true;
-                next.extend_error = None;
-            }
-            WatchAction::ExtendFailed(message) => {
-                next.extending = false;
-                next.extend_error = Some(message);
-            }
-        }
-        Rc::new(next)
-    }
-}
-
 #[component]
 fn SessionClock() -> Html {
     let auth = use_auth();
-    let watch = use_reducer(Watch::default);
+    let expiry = use_session_expiry();
     let route = use_route::<Route>().unwrap_or(Route::NotFound);
     let here = use_location()
         .map(|l| format!("{}{}", l.path(), l.query_str()))
         .unwrap_or_else(|| "/".to_string());
 
-    // Read the status now and whenever a look is asked for.
-    {
-        let dispatcher = watch.dispatcher();
-        let auth = auth.clone();
-        let tracker = watch.tracker;
-        use_effect_with(watch.looks, move |_| {
-            spawn_local(async move {
-                match services::session_status().await {
-                    Ok(status) => {
-                        dispatcher.dispatch(WatchAction::Observed(status, browser::now()))
-                    }
-                    // The end has come (or passed): say "expired", and tell the other tabs.
-                    Err(ApiError::Unauthenticated) => {
-                        let ended = tracker.is_some_and(|t| {
-                            t.deadlines.end() <= browser::now() + time::Duration::seconds(5)
-                        });
-                        if ended {
-                            auth.expired();
-                        }
-                    }
-                    Err(error) => {
-                        // Look again a little later; nothing to show for a hiccup.
-                        browser::log(&format!("reading the session's deadlines failed: {error}"));
-                        Timeout::new(30_000, move || dispatcher.dispatch(WatchAction::Look))
-                            .forget();
-                    }
-                }
-            });
-        });
-    }
-
-    // Sleep until the next moment that matters.
-    {
-        let dispatcher = watch.dispatcher();
-        let wake_at = watch.assessment.map(|a| a.wake_at);
-        use_effect_with(wake_at, move |wake_at| {
-            let timer = wake_at.map(|at| {
-                let millis = (at - browser::now())
-                    .whole_milliseconds()
-                    .clamp(0, i128::from(u32::MAX));
-                Timeout::new(millis as u32, move || {
-                    dispatcher.dispatch(WatchAction::Look)
-                })
-            });
-            move || drop(timer)
-        });
-    }
-
-    // Another tab extended the session, or this tab is visible again: look.
-    {
-        let dispatcher = watch.dispatcher();
-        use_effect_with((), move |_| {
-            let from_tabs = {
-                let dispatcher = dispatcher.clone();
-                tabs::subscribe(Callback::from(move |event: TabEvent| {
-                    if event == TabEvent::Extended {
-                        dispatcher.dispatch(WatchAction::Look);
-                    }
-                }))
-            };
-            let on_visible = web_sys::window()
-                .and_then(|w| w.document())
-                .map(|document| {
-                    let target = document.clone();
-                    EventListener::new(&target, "visibilitychange", move |_| {
-                        if document.visibility_state() == VisibilityState::Visible {
-                            dispatcher.dispatch(WatchAction::Look);
-                        }
-                    })
-                });
-            move || {
-                drop(on_visible);
-                drop(from_tabs);
-            }
-        });
-    }
-
-    let Some((assessment, tracker)) = watch.assessment.zip(watch.tracker) else {
-        return html! {};
-    };
-
     let on_stay = {
-        let dispatcher = watch.dispatcher();
-        let auth = auth.clone();
-        let extending = watch.extending;
-        Callback::from(move |()| {
-            if extending {
-                return;
-            }
-            dispatcher.dispatch(WatchAction::ExtendStarted);
-            let dispatcher = dispatcher.clone();
-            let auth = auth.clone();
-            spawn_local(async move {
-                match services::extend_session().await {
-                    Ok(status) => {
-                        tabs::publish(TabEvent::Extended);
-                        dispatcher.dispatch(WatchAction::Observed(status, browser::now()));
-                    }
-                    Err(ApiError::Unauthenticated) => auth.expired(),
-                    Err(error) => {
-                        browser::log(&format!("extending the session failed: {error}"));
-                        dispatcher.dispatch(WatchAction::ExtendFailed(error.user_message()));
-                    }
-                }
-            });
-        })
+        let expiry = expiry.clone();
+        Callback::from(move |()| expiry.extend())
     };
-    let on_logout = {
-        let auth = auth.clone();
-        let back = after_logout(route, &here);
-        Callback::from(move |()| {
-            let (auth, back) = (auth.clone(), back.clone());
-            spawn_local(async move {
-                // A failure shows its own notice.
-                let _ = auth.logout(back).await;
-            });
-        })
-    };
+    let on_logout = auth.on_logout(after_logout(route, &here));
 
-    let ending = assessment.ending_soon.then(|| {
-        let ends_at = tracker.deadlines.absolute;
+    let ending = expiry.ending_at.map(|ends_at| {
         html! {
             <div id="session-ending" class="notice notice-warning" role="status">
                 <p class="notice-message">
@@ -227,10 +59,11 @@ fn SessionClock() -> Html {
             </div>
         }
     });
-    let dialog = assessment.idle_warning.then(|| {
+    let error = expiry.extend_error.as_ref().map(|e| e.user_message());
+    let dialog = expiry.idle_warning.map(|deadline| {
         html! {
-            <ExpiryDialog deadline={tracker.deadlines.idle} extending={watch.extending}
-                error={watch.extend_error} {on_stay} {on_logout} />
+            <ExpiryDialog {deadline} extending={expiry.extending}
+                {error} {on_stay} {on_logout} />
         }
     });
 

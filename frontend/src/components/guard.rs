@@ -1,20 +1,20 @@
-//! `<RequireAuth requirement=...>`: the protected-page guard.
+//! `<Guard requirement=...>`: the library's `<RequireAuth>` with the demo's views.
 
+use ferris_login_yew::{RequireAuth, SignedOut};
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::auth::{
-    guard_decision, AnonymousReason, AuthState, GuardDecision, NoticeAction, Requirement,
-};
-use crate::browser;
+use crate::auth::{AnonymousReason, NoticeAction, Requirement};
 use crate::components::loading::Loading;
 use crate::hooks::use_auth;
 use crate::pages::forbidden::ForbiddenPage;
 
+/// The properties of [`Guard`].
 #[derive(Properties, PartialEq)]
-pub struct RequireAuthProps {
+pub struct GuardProps {
+    /// What the page needs.
     #[prop_or_default]
     pub requirement: Requirement,
+    /// The page.
     #[prop_or_default]
     pub children: Html,
 }
@@ -24,31 +24,16 @@ pub struct RequireAuthProps {
 /// ended, expired or was signed out while the page was open gets a card with "Log in again"
 /// (back to this page), never a surprise navigation.
 #[component]
-pub fn RequireAuth(props: &RequireAuthProps) -> Html {
+pub fn Guard(props: &GuardProps) -> Html {
     let auth = use_auth();
-    let return_to = use_location()
-        .map(|l| format!("{}{}", l.path(), l.query_str()))
-        .unwrap_or_else(|| "/".to_string());
-    let decision = guard_decision(auth.state(), &props.requirement, &return_to);
-
-    use_effect_with(decision.clone(), |decision| {
-        if let GuardDecision::RedirectToLogin(url) = decision {
-            browser::start_login(url);
-        }
-    });
-
-    match decision {
-        GuardDecision::ShowLoading => html! { <Loading /> },
-        GuardDecision::Render => props.children.clone(),
-        GuardDecision::RedirectToLogin(_) => {
-            html! { <Loading message="Taking you to the sign-in page…" /> }
-        }
-        GuardDecision::OfferLogin(url) => {
-            let (title, text) = match auth.state() {
-                AuthState::Anonymous(AnonymousReason::SignedOut) => {
+    let signed_out = {
+        let on_click = auth.on_login_link::<MouseEvent>();
+        Callback::from(move |view: SignedOut| {
+            let (title, text) = match view.reason {
+                AnonymousReason::SignedOut => {
                     ("You have signed out", "Log in again to see this page.")
                 }
-                AuthState::Anonymous(AnonymousReason::Expired) => (
+                AnonymousReason::Expired => (
                     "Your session has expired",
                     "For your security you were signed out after a while. Log in again to continue where you left off.",
                 ),
@@ -61,30 +46,39 @@ pub fn RequireAuth(props: &RequireAuthProps) -> Html {
                 <section id="session-ended" class="card state-card">
                     <h1 tabindex="-1">{ title }</h1>
                     <p class="muted">{ text }</p>
-                    <a id="relogin" class="btn btn-primary" href={url}
-                        onclick={Callback::from(|_: MouseEvent| browser::mark_login_started())}>
+                    <a id="relogin" class="btn btn-primary" href={view.login_url}
+                        onclick={on_click.clone()}>
                         { "Log in again" }
                     </a>
                 </section>
             }
-        }
-        GuardDecision::Forbidden => html! { <ForbiddenPage /> },
-        GuardDecision::Unavailable => {
-            // The banner above explains the failure and offers "Try again"; once it is
-            // dismissed, the card offers it instead.
-            let banner_offers_retry = auth
-                .notice()
-                .is_some_and(|n| n.action == Some(NoticeAction::RetrySessionCheck));
-            let onclick = Callback::from(move |_: MouseEvent| auth.retry());
-            html! {
-                <section id="auth-unavailable" class="card state-card">
-                    <h1 tabindex="-1">{ "This page needs a signed-in session" }</h1>
-                    <p class="muted">{ "It will show as soon as we can confirm who you are." }</p>
-                    if !banner_offers_retry {
-                        <button type="button" class="btn btn-primary" {onclick}>{ "Try again" }</button>
-                    }
-                </section>
+        })
+    };
+    // The banner above explains a failed check and offers "Try again"; once it is dismissed,
+    // the card offers it instead.
+    let banner_offers_retry = auth.notice().is_some_and(|n| {
+        crate::auth::Notice::from_auth(n).action == Some(NoticeAction::RetrySessionCheck)
+    });
+    let retry = {
+        let auth = auth.clone();
+        Callback::from(move |_: MouseEvent| auth.recheck())
+    };
+    let unavailable = html! {
+        <section id="auth-unavailable" class="card state-card">
+            <h1 tabindex="-1">{ "This page needs a signed-in session" }</h1>
+            <p class="muted">{ "It will show as soon as we can confirm who you are." }</p>
+            if !banner_offers_retry {
+                <button type="button" class="btn btn-primary" onclick={retry}>{ "Try again" }</button>
             }
-        }
+        </section>
+    };
+    html! {
+        <RequireAuth requirement={props.requirement.clone()}
+            loading={html! { <Loading /> }}
+            redirecting={html! { <Loading message="Taking you to the sign-in page…" /> }}
+            forbidden={html! { <ForbiddenPage /> }}
+            {signed_out} {unavailable}>
+            { props.children.clone() }
+        </RequireAuth>
     }
 }

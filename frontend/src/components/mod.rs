@@ -1,6 +1,5 @@
 //! Building blocks shared by the pages.
 
-pub mod auth_provider;
 pub mod avatar;
 pub mod confirm;
 pub mod expiry;
@@ -16,5 +15,5 @@ pub mod session_table;
 pub mod skip_link;
 pub mod time;
 
-pub use auth_provider::AuthProvider;
-pub use guard::RequireAuth;
+pub use ferris_login_yew::AuthProvider;
+pub use guard::Guard;

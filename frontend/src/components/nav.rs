@@ -5,8 +5,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::auth::{login_url, signup_url, AuthState, Requirement};
-use crate::browser;
+use crate::auth::{AuthState, LoginOptions, Requirement};
 use crate::components::avatar::Avatar;
 use crate::hooks::use_auth;
 use crate::routes::{after_logout, Route, ADMIN_ROLE, PRODUCT_NAME};
@@ -72,13 +71,15 @@ pub fn Nav() -> Html {
             }
         }
         AuthState::Anonymous(_) | AuthState::Unavailable(_) => {
-            let mark = Callback::from(|_: MouseEvent| browser::mark_login_started());
+            let mark = auth.on_login_link::<MouseEvent>();
+            let login = LoginOptions::return_to(here.clone());
+            let signup_url = auth.login_url(&login.clone().screen_hint("signup"));
             html! {
                 <div class="session">
-                    <a id="signup" class="btn btn-secondary" href={signup_url(&here)} onclick={mark.clone()}>
+                    <a id="signup" class="btn btn-secondary" href={signup_url} onclick={mark.clone()}>
                         { "Sign up" }
                     </a>
-                    <a id="login" class="btn btn-primary" href={login_url(&here)} onclick={mark}>
+                    <a id="login" class="btn btn-primary" href={auth.login_url(&login)} onclick={mark}>
                         { "Login" }
                     </a>
                 </div>

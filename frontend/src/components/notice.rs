@@ -6,7 +6,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::auth::{login_url, AuthState, NoticeAction, NoticeKind, NoticeTopic};
+use crate::auth::{AuthState, LoginOptions, Notice, NoticeAction, NoticeKind, NoticeTopic};
 use crate::browser;
 use crate::hooks::use_auth;
 use crate::routes::{after_logout, Route};
@@ -22,7 +22,7 @@ pub fn NoticeBanner() -> Html {
         .unwrap_or_else(|| "/".to_string());
     let route = use_route::<Route>().unwrap_or(Route::NotFound);
     let details_open = use_state(|| false);
-    let Some(notice) = auth.notice().cloned() else {
+    let Some(notice) = auth.notice().map(Notice::from_auth) else {
         return html! {};
     };
     let (kind, role) = match notice.kind {
@@ -55,14 +55,14 @@ pub fn NoticeBanner() -> Html {
                 let data = if action == NoticeAction::LogIn { "log-in" } else { "retry-login" };
                 html! {
                     <a id="notice-action" data-action={data} class="btn btn-small btn-primary"
-                        href={login_url(&here)} onclick={Callback::from(|_: MouseEvent| browser::mark_login_started())}>
+                        href={auth.login_url(&LoginOptions::return_to(here.clone()))} onclick={auth.on_login_link()}>
                         { label }
                     </a>
                 }
             }
             NoticeAction::RetrySessionCheck => {
                 let auth = auth.clone();
-                let onclick = Callback::from(move |_: MouseEvent| auth.retry());
+                let onclick = Callback::from(move |_: MouseEvent| auth.recheck());
                 html! {
                     <button id="notice-action" data-action="retry-check" type="button"
                         class="btn btn-small btn-primary" {onclick}>{ label }</button>

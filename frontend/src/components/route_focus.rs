@@ -39,7 +39,7 @@ pub fn RouteFocus() -> Html {
             }
             // Is the session still there? (A 401 signs the page out.)
             if matches!(auth.state(), AuthState::Authenticated(_)) {
-                auth.revalidate_after_navigation();
+                auth.recheck_after_navigation();
             }
             announcement.set(name.to_string());
             *heading_pending.borrow_mut() = true;

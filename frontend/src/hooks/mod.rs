@@ -1,5 +1,3 @@
-//! Hooks: how components reach shared state.
+//! Hooks: how components reach shared state (the auth state is the library's).
 
-pub mod use_auth;
-
-pub use use_auth::{use_auth, AuthHandle};
+pub use ferris_login_yew::{use_api, use_auth, AuthHandle};

@@ -4,7 +4,7 @@ use shared::{Message, Uuid};
 
 use super::draft::{check_draft, DraftProblem};
 use crate::listing::{FocusRequest, Listing, PageNotice};
-use crate::services::error::ApiError;
+use crate::services::ApiError;
 
 /// Where the focus goes after an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,6 +13,7 @@ use yew::prelude::*;
 
 use crate::admin::sessions::summary;
 use crate::admin::{AdminAction, AdminFocus, AdminModel};
+use crate::auth::ErrorAdvice;
 use crate::browser;
 use crate::components::loading::Loading;
 use crate::components::page_notice::PageNoticeBanner;
@@ -21,6 +22,7 @@ use crate::components::session_table::SessionTable;
 use crate::hooks::use_auth;
 use crate::listing::ListState;
 use crate::services::{self, ApiError};
+use ferris_login_yew::use_api;
 
 impl Reducible for AdminModel {
     type Action = AdminAction;
@@ -36,12 +38,14 @@ impl Reducible for AdminModel {
 /// `session-row`, `badge-current`, `revoke`, `revoke-confirm`, `revoke-cancel`.
 #[component]
 pub fn AdminPage() -> Html {
+    let api = use_api();
     let auth = use_auth();
     let model = use_reducer(AdminModel::default);
     let fetch_count = use_mut_ref(|| 0_u64);
 
     // Fetches the list; only the answer of the latest fetch is used.
     let fetch = {
+        let api = api.clone();
         let dispatcher = model.dispatcher();
         Callback::from(move |()| {
             let number = {
@@ -51,8 +55,9 @@ pub fn AdminPage() -> Html {
             };
             dispatcher.dispatch(AdminAction::FetchStarted(number));
             let dispatcher = dispatcher.clone();
+            let api = api.clone();
             spawn_local(async move {
-                let result = services::list_sessions().await;
+                let result = services::list_sessions(&api).await;
                 if let Err(error) = &result {
                     if *error != ApiError::Unauthenticated {
                         browser::log(&format!("listing sessions failed: {error}"));
@@ -100,6 +105,7 @@ pub fn AdminPage() -> Html {
         Callback::from(move |()| dispatcher.dispatch(AdminAction::CancelConfirm))
     };
     let on_confirm = {
+        let api = api.clone();
         let model = model.clone();
         let fetch = fetch.clone();
         Callback::from(move |user_id: Uuid| {
@@ -114,8 +120,9 @@ pub fn AdminPage() -> Html {
             let dispatcher = model.dispatcher();
             dispatcher.dispatch(AdminAction::RevokeStarted(user_id));
             let fetch = fetch.clone();
+            let api = api.clone();
             spawn_local(async move {
-                let result = services::revoke_user_sessions(user_id)
+                let result = services::revoke_user_sessions(&api, user_id)
                     .await
                     .map(|answer| answer.revoked);
                 let signed_out = result == Err(ApiError::Unauthenticated);

@@ -3,8 +3,7 @@
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::auth::{login_url, AuthState};
-use crate::browser;
+use crate::auth::{AuthState, LoginOptions};
 use crate::components::avatar::Avatar;
 use crate::hooks::use_auth;
 use crate::routes::Route;
@@ -34,8 +33,8 @@ pub fn HomePage() -> Html {
         },
         AuthState::Anonymous(_) | AuthState::Unavailable(_) => html! {
             <div class="cta">
-                <a id="hero-login" class="btn btn-primary btn-large" href={login_url("/profile")}
-                    onclick={Callback::from(|_: MouseEvent| browser::mark_login_started())}>
+                <a id="hero-login" class="btn btn-primary btn-large" href={auth.login_url(&LoginOptions::return_to("/profile"))}
+                    onclick={auth.on_login_link()}>
                     { "Log in to see your profile" }
                 </a>
                 <a class="btn btn-link" href="#how-it-works">{ "How it works" }</a>

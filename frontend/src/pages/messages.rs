@@ -13,6 +13,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
+use crate::auth::ErrorAdvice;
 use crate::browser;
 use crate::components::loading::Loading;
 use crate::components::page_notice::PageNoticeBanner;
@@ -22,6 +23,7 @@ use crate::hooks::use_auth;
 use crate::listing::ListState;
 use crate::messages::{check_draft, MessagesAction, MessagesFocus, MessagesModel};
 use crate::services::{self, ApiError};
+use ferris_login_yew::use_api;
 
 impl Reducible for MessagesModel {
     type Action = MessagesAction;
@@ -39,6 +41,7 @@ impl Reducible for MessagesModel {
 /// `#refresh-messages`, `#messages-error` + `#messages-retry`.
 #[component]
 pub fn MessagesPage() -> Html {
+    let api = use_api();
     let auth = use_auth();
     let may_write = auth
         .user()
@@ -48,6 +51,7 @@ pub fn MessagesPage() -> Html {
     let composer = use_node_ref();
 
     let fetch = {
+        let api = api.clone();
         let dispatcher = model.dispatcher();
         Callback::from(move |()| {
             let number = {
@@ -57,8 +61,9 @@ pub fn MessagesPage() -> Html {
             };
             dispatcher.dispatch(MessagesAction::FetchStarted(number));
             let dispatcher = dispatcher.clone();
+            let api = api.clone();
             spawn_local(async move {
-                let result = services::messages().await;
+                let result = services::messages(&api).await;
                 if let Err(error) = &result {
                     if *error != ApiError::Unauthenticated {
                         browser::log(&format!("listing messages failed: {error}"));
@@ -111,6 +116,7 @@ pub fn MessagesPage() -> Html {
         })
     };
     let on_submit = {
+        let api = api.clone();
         let model = model.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
@@ -125,8 +131,9 @@ pub fn MessagesPage() -> Html {
             }
             let body = model.draft.trim().to_string();
             dispatcher.dispatch(MessagesAction::PostStarted);
+            let api = api.clone();
             spawn_local(async move {
-                let result = services::post_message(&body).await;
+                let result = services::post_message(&api, &body).await;
                 if let Err(error) = &result {
                     if *error != ApiError::Unauthenticated {
                         browser::log(&format!("posting failed: {error}"));
@@ -137,6 +144,7 @@ pub fn MessagesPage() -> Html {
         })
     };
     let on_delete = {
+        let api = api.clone();
         let model = model.clone();
         Callback::from(move |id: Uuid| {
             if model.deleting.is_some() {
@@ -144,8 +152,9 @@ pub fn MessagesPage() -> Html {
             }
             let dispatcher = model.dispatcher();
             dispatcher.dispatch(MessagesAction::DeleteStarted(id));
+            let api = api.clone();
             spawn_local(async move {
-                let result = services::delete_message(id).await;
+                let result = services::delete_message(&api, id).await;
                 if let Err(error) = &result {
                     if *error != ApiError::Unauthenticated {
                         browser::log(&format!("deleting failed: {error}"));

@@ -13,6 +13,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::account::{Revoke, SessionsAction, SessionsFocus, SessionsModel};
+use crate::auth::ErrorAdvice;
 use crate::browser;
 use crate::components::confirm::InlineConfirm;
 use crate::components::loading::Loading;
@@ -21,6 +22,7 @@ use crate::components::refresh_button::RefreshButton;
 use crate::components::time::Time;
 use crate::listing::ListState;
 use crate::services::{self, ApiError};
+use ferris_login_yew::use_api;
 
 impl Reducible for SessionsModel {
     type Action = SessionsAction;
@@ -39,10 +41,12 @@ impl Reducible for SessionsModel {
 /// `#my-sessions-error` + `#my-sessions-retry`.
 #[component]
 pub fn SessionsPage() -> Html {
+    let api = use_api();
     let model = use_reducer(SessionsModel::default);
     let fetch_count = use_mut_ref(|| 0_u64);
 
     let fetch = {
+        let api = api.clone();
         let dispatcher = model.dispatcher();
         Callback::from(move |()| {
             let number = {
@@ -52,8 +56,9 @@ pub fn SessionsPage() -> Html {
             };
             dispatcher.dispatch(SessionsAction::FetchStarted(number));
             let dispatcher = dispatcher.clone();
+            let api = api.clone();
             spawn_local(async move {
-                let result = services::my_sessions().await;
+                let result = services::my_sessions(&api).await;
                 if let Err(error) = &result {
                     if *error != ApiError::Unauthenticated {
                         browser::log(&format!("listing your sessions failed: {error}"));
@@ -95,6 +100,7 @@ pub fn SessionsPage() -> Html {
         Callback::from(move |()| dispatcher.dispatch(SessionsAction::CancelConfirm))
     };
     let confirm = {
+        let api = api.clone();
         let model = model.clone();
         let fetch = fetch.clone();
         Callback::from(move |target: Revoke| {
@@ -104,10 +110,11 @@ pub fn SessionsPage() -> Html {
             let dispatcher = model.dispatcher();
             dispatcher.dispatch(SessionsAction::RevokeStarted(target));
             let fetch = fetch.clone();
+            let api = api.clone();
             spawn_local(async move {
                 let result = match target {
-                    Revoke::Session(id) => services::end_my_session(id).await,
-                    Revoke::Others => services::end_my_other_sessions().await,
+                    Revoke::Session(id) => services::end_my_session(&api, id).await,
+                    Revoke::Others => services::end_my_other_sessions(&api).await,
                 }
                 .map(|answer| answer.revoked);
                 let signed_out = result == Err(ApiError::Unauthenticated);

@@ -107,6 +107,10 @@ pub struct RequireAuthProps {
     /// `loading`.
     #[prop_or_default]
     pub redirecting: Option<Html>,
+    /// Shown to a visitor without a session *instead* of sending them to the sign-in (e.g. a
+    /// "Log in" link), and in place of `signed_out` when that is not given.
+    #[prop_or_default]
+    pub visitor: Option<Html>,
     /// Shown to a signed-in user who does not meet the requirement.
     #[prop_or_default]
     pub forbidden: Html,
@@ -126,7 +130,8 @@ pub struct RequireAuthProps {
 /// Renders `children` only when the signed-in user meets `requirement`.
 ///
 /// While the session check runs it shows `loading`; a visitor without a session is sent to
-/// the sign-in at once (a full-page navigation that comes back to the current path and query);
+/// the sign-in at once (a full-page navigation that comes back to the current path and query),
+/// or shown `visitor` when given;
 /// a session that ended while the page was open shows `signed_out`; a user without the role
 /// or permission sees `forbidden`; a failed check shows `unavailable`.
 ///
@@ -155,26 +160,27 @@ pub fn RequireAuth(props: &RequireAuthProps) -> Html {
         auth.api_prefix(),
     );
 
-    use_effect_with(decision.clone(), |decision| {
-        if let GuardDecision::RedirectToLogin(url) = decision {
+    let redirect = props.visitor.is_none();
+    use_effect_with(decision.clone(), move |decision| {
+        if let (GuardDecision::RedirectToLogin(url), true) = (decision, redirect) {
             browser::start_login(url);
         }
     });
 
-    match decision {
-        GuardDecision::ShowLoading => props.loading.clone(),
-        GuardDecision::Render => props.children.clone(),
-        GuardDecision::RedirectToLogin(_) => props
+    match (decision, &props.visitor) {
+        (GuardDecision::ShowLoading, _) => props.loading.clone(),
+        (GuardDecision::Render, _) => props.children.clone(),
+        (GuardDecision::RedirectToLogin(_), Some(visitor)) => visitor.clone(),
+        (GuardDecision::RedirectToLogin(_), None) => props
             .redirecting
             .clone()
             .unwrap_or_else(|| props.loading.clone()),
-        GuardDecision::OfferLogin(reason, login_url) => props
-            .signed_out
-            .as_ref()
-            .map(|view| view.emit(SignedOut { reason, login_url }))
-            .unwrap_or_default(),
-        GuardDecision::Forbidden => props.forbidden.clone(),
-        GuardDecision::Unavailable => props.unavailable.clone(),
+        (GuardDecision::OfferLogin(reason, login_url), visitor) => match &props.signed_out {
+            Some(view) => view.emit(SignedOut { reason, login_url }),
+            None => visitor.clone().unwrap_or_default(),
+        },
+        (GuardDecision::Forbidden, _) => props.forbidden.clone(),
+        (GuardDecision::Unavailable, _) => props.unavailable.clone(),
     }
 }
 

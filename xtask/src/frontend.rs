@@ -1,4 +1,5 @@
-//! The SPA: `trunk build --release`, its size, and whether `frontend/dist` is out of date.
+//! The SPA: `trunk build --release`, its size, and whether `frontend/dist` is out of date; the
+//! minimal example app on `ferris-login-yew` the same way.
 
 use std::{
     fs,
@@ -17,23 +18,50 @@ pub fn dist_dir() -> PathBuf {
     workspace::root().join("frontend").join("dist")
 }
 
+/// Where the example app's build goes (outside the source tree).
+pub fn minimal_app_dist_dir() -> PathBuf {
+    workspace::root().join("target/minimal-app/dist")
+}
+
 /// `trunk build --release --offline` in `frontend/` (wasm-bindgen and wasm-opt from PATH).
 pub fn build_release() -> Result<()> {
     // trunk runs cargo offline: fetch first (a no-op when the crates are already here).
     cmd::run(cmd::locked_in_ci(&mut cmd::cargo(["fetch"])))?;
-    cmd::run(
-        Command::new("trunk")
-            .args(["build", "--release", "--offline"])
-            .current_dir(workspace::root().join("frontend"))
-            .env("TRUNK_SKIP_VERSION_CHECK", "true"),
-    )
-    .context("building the SPA (trunk, wasm-bindgen and wasm-opt must be installed: `cargo xtask tools`)")
+    trunk_build("frontend", None)
+        .context("building the SPA (trunk, wasm-bindgen and wasm-opt must be installed: `cargo xtask tools`)")
+}
+
+/// `trunk build --release --offline` of `examples/minimal/app` into
+/// [`minimal_app_dist_dir`] (no wasm-opt: its index.html turns it off).
+pub fn build_minimal_app() -> Result<()> {
+    trunk_build("examples/minimal/app", Some(&minimal_app_dist_dir()))
+        .context("building the minimal example app (trunk and wasm-bindgen must be installed: `cargo xtask tools`)")
+}
+
+fn trunk_build(dir: &str, dist: Option<&Path>) -> Result<()> {
+    let mut trunk = Command::new("trunk");
+    trunk
+        .args(["build", "--release", "--offline"])
+        .current_dir(workspace::root().join(dir))
+        .env("TRUNK_SKIP_VERSION_CHECK", "true");
+    if let Some(dist) = dist {
+        trunk.arg("--dist").arg(dist);
+    }
+    cmd::run(&mut trunk)
 }
 
 /// Prints the size of every wasm and JS file of the built SPA, raw and gzipped.
 pub fn report_size() -> Result<()> {
-    let dist = dist_dir();
-    let mut files: Vec<PathBuf> = fs::read_dir(&dist)
+    report_size_of("SPA", &dist_dir())
+}
+
+/// Prints the size of every wasm and JS file of the built example app, raw and gzipped.
+pub fn report_minimal_app_size() -> Result<()> {
+    report_size_of("Minimal example app", &minimal_app_dist_dir())
+}
+
+fn report_size_of(what: &str, dist: &Path) -> Result<()> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dist)
         .with_context(|| format!("reading {}", dist.display()))?
         .flatten()
         .map(|e| e.path())
@@ -46,7 +74,8 @@ pub fn report_size() -> Result<()> {
         .collect();
     files.sort();
     let (mut raw_total, mut gz_total) = (0, 0);
-    println!("SPA size (frontend/dist):");
+    let shown = dist.strip_prefix(workspace::root()).unwrap_or(dist);
+    println!("{what} size ({}):", shown.display());
     for file in &files {
         let bytes = fs::read(file)?;
         let gz = gzipped_len(&bytes)?;
@@ -91,6 +120,7 @@ pub fn is_stale() -> bool {
         root.join("frontend/favicon.svg"),
         root.join("frontend/Trunk.toml"),
         root.join("frontend/Cargo.toml"),
+        root.join("ferris-login-yew"),
         root.join("shared"),
         root.join("Cargo.lock"),
     ];

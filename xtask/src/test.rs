@@ -15,15 +15,24 @@ use crate::{
 pub const STEPS: &[(&str, &str)] = &[
     ("tools", "install what this machine lacks (checked first)"),
     ("fmt", "cargo fmt --all -- --check"),
-    ("clippy", "cargo clippy, native and wasm32, -D warnings"),
+    (
+        "clippy",
+        "cargo clippy, native and wasm32, -D warnings; rustdoc of ferris-login-yew, -D warnings",
+    ),
     ("devidp", "npm test in devidp/"),
     ("cargo-test", "cargo test --workspace"),
-    ("spa", "trunk build --release in frontend/"),
+    (
+        "spa",
+        "trunk build --release in frontend/ and examples/minimal/app/",
+    ),
     (
         "e2e",
         "browser tests against the backend, the SPA and devidp",
     ),
 ];
+
+/// The crates built for the browser (clippy checks them for the wasm target too).
+const WASM_CRATES: [&str; 3] = ["frontend", "ferris-login-yew", "minimal-app"];
 
 #[derive(Debug, Default)]
 pub struct Options {
@@ -84,15 +93,16 @@ fn step(name: &str, options: &Options) -> Result<()> {
             let mut native = cmd::cargo(["clippy", "--workspace", "--all-targets"]);
             cmd::locked_in_ci(&mut native).args(["--", "-D", "warnings"]);
             cmd::run(&mut native)?;
-            let mut wasm = cmd::cargo([
-                "clippy",
-                "-p",
-                "frontend",
-                "--target",
-                versions::WASM_TARGET,
-            ]);
+            let mut wasm = cmd::cargo(["clippy"]);
+            for crate_name in WASM_CRATES {
+                wasm.args(["-p", crate_name]);
+            }
+            wasm.args(["--target", versions::WASM_TARGET]);
             cmd::locked_in_ci(&mut wasm).args(["--", "-D", "warnings"]);
-            cmd::run(&mut wasm)
+            cmd::run(&mut wasm)?;
+            let mut doc = cmd::cargo(["doc", "--no-deps", "-p", "ferris-login-yew"]);
+            cmd::locked_in_ci(&mut doc).env("RUSTDOCFLAGS", "-D warnings");
+            cmd::run(&mut doc)
         }
         "devidp" => cmd::run(
             Command::new("npm")
@@ -102,7 +112,9 @@ fn step(name: &str, options: &Options) -> Result<()> {
         "cargo-test" => cmd::run(cmd::locked_in_ci(&mut cmd::cargo(["test", "--workspace"]))),
         "spa" => {
             frontend::build_release()?;
-            frontend::report_size()
+            frontend::report_size()?;
+            frontend::build_minimal_app()?;
+            frontend::report_minimal_app_size()
         }
         "e2e" => e2e::run(if options.wants("cargo-test") {
             // The previous step passed: its build is fresh.

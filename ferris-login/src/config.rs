@@ -689,6 +689,33 @@ mod tests {
     }
 
     #[test]
+    fn the_callback_and_api_paths_follow_the_prefix() {
+        let mut config = load(&valid()).unwrap();
+        assert_eq!(
+            config.callback_url(),
+            "http://localhost:8080/api/auth/callback"
+        );
+        assert!(config.is_api_path("/api") && config.is_api_path("/api/auth/me"));
+        assert!(!config.is_api_path("/apix") && !config.is_api_path("/profile"));
+        config.api_prefix = "/backend/v1".into();
+        assert!(config.check_api_prefix().is_ok());
+        assert_eq!(
+            config.callback_url(),
+            "http://localhost:8080/backend/v1/auth/callback"
+        );
+        assert!(config.is_api_path("/backend/v1/auth/login") && !config.is_api_path("/api/x"));
+    }
+
+    #[test]
+    fn an_api_prefix_that_is_not_a_plain_path_is_refused() {
+        let mut config = load(&valid()).unwrap();
+        for bad in ["", "/", "api", "/api/", "//api", "/API", "/a?b", "/a b", "/a/../b"] {
+            config.api_prefix = bad.into();
+            assert!(config.check_api_prefix().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn each_required_variable_is_named_when_missing() {
         for name in [
             "AUTH0_SECRET",
@@ -811,10 +838,7 @@ mod tests {
         assert!(BaseUrl::parse("javascript:alert(1)").is_err());
         assert!(BaseUrl::parse("app.example.com").is_err());
         let url = BaseUrl::parse("https://app.example.com").unwrap();
-        assert_eq!(
-            url.callback_url(),
-            "https://app.example.com/api/auth/callback"
-        );
+        assert_eq!(url.origin(), "https://app.example.com");
         assert!(url.is_https());
     }
 

@@ -48,6 +48,13 @@ pub fn run(build: BackendBuild) -> Result<()> {
             dist.display()
         );
     }
+    let example_dist = frontend::minimal_app_dist_dir();
+    if !example_dist.join("index.html").exists() {
+        bail!(
+            "no built example app in {}: run `cargo xtask test` (its `spa` step) first",
+            example_dist.display()
+        );
+    }
     let binary = match build {
         BackendBuild::Build => services::build_backend(false)?,
         BackendBuild::ReuseTestBuild => {
@@ -56,6 +63,8 @@ pub fn run(build: BackendBuild) -> Result<()> {
             workspace::target_dir().join("debug").join("backend")
         }
     };
+    // The minimal example server: someone else's Actix app with ferris-login mounted.
+    let example_binary = services::build_package("minimal-server")?;
 
     let logs = workspace::target_dir().join("e2e");
     fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;
@@ -79,12 +88,22 @@ pub fn run(build: BackendBuild) -> Result<()> {
     let down_port = http::free_port()?;
     let down_url = format!("http://127.0.0.1:{down_port}");
     let closed_issuer = format!("http://127.0.0.1:{}", http::free_port()?);
+    // The minimal example app, on a host name of its own.
+    let example_port = http::free_port()?;
+    let example_url = format!("http://127.0.0.1:{example_port}");
 
     let main_uris = ClientUris::for_app(&base_url, &base_url);
     let short_uris = ClientUris::for_app(&short_url, &short_url);
+    let example_uris = ClientUris::for_app(&example_url, &example_url);
     let uris = ClientUris {
-        redirect: format!("{},{}", main_uris.redirect, short_uris.redirect),
-        post_logout: format!("{},{}", main_uris.post_logout, short_uris.post_logout),
+        redirect: format!(
+            "{},{},{}",
+            main_uris.redirect, short_uris.redirect, example_uris.redirect
+        ),
+        post_logout: format!(
+            "{},{},{}",
+            main_uris.post_logout, short_uris.post_logout, example_uris.post_logout
+        ),
         backchannel: main_uris.backchannel,
     };
     let mut idp = services::start_idp(0, &uris, Output::Log(logs.join("devidp.log")))?;
@@ -125,12 +144,26 @@ pub fn run(build: BackendBuild) -> Result<()> {
         &logs,
         &logs.join("backend-provider-down.log"),
     )?;
+    let mut example_app = Launch {
+        binary: &example_binary,
+        dist: &example_dist,
+        ..launch
+    }
+    .start(
+        &example_url,
+        &idp.issuer,
+        example_port,
+        &logs,
+        &logs.join("minimal-example.log"),
+    )?;
     app.wait_for_http(app_port, "/healthz", Duration::from_secs(60))?;
     println!("backend ready at {base_url}");
     short_app.wait_for_http(short_port, "/healthz", Duration::from_secs(60))?;
     println!("backend with a {SHORT_IDLE_TIMEOUT} idle timeout ready at {short_url}");
     down_app.wait_for_http(down_port, "/healthz", Duration::from_secs(60))?;
     println!("backend with an unreachable provider ready at {down_url}");
+    example_app.wait_for_http(example_port, "/healthz", Duration::from_secs(60))?;
+    println!("minimal example app ready at {example_url}");
 
     let artifacts = artifacts_dir();
     fs::create_dir_all(&artifacts)?;
@@ -141,6 +174,7 @@ pub fn run(build: BackendBuild) -> Result<()> {
         .env("E2E_ISSUER", &idp.issuer)
         .env("E2E_SHORT_IDLE_URL", &short_url)
         .env("E2E_PROVIDER_DOWN_URL", &down_url)
+        .env("E2E_EXAMPLE_URL", &example_url)
         .env("E2E_CHROMIUM", tools::chromium_path())
         .env("E2E_ARTIFACTS", &artifacts);
     let result = cmd::run(&mut node);
@@ -148,6 +182,7 @@ pub fn run(build: BackendBuild) -> Result<()> {
         .check_running()
         .and_then(|()| short_app.check_running())
         .and_then(|()| down_app.check_running())
+        .and_then(|()| example_app.check_running())
         .and_then(|()| idp.service.check_running());
 
     let mut shots: Vec<PathBuf> = fs::read_dir(&artifacts)?
@@ -163,17 +198,19 @@ pub fn run(build: BackendBuild) -> Result<()> {
         }
     }
     println!(
-        "logs: {} (and backend-short-idle.log, backend-provider-down.log) and {}",
+        "logs: {} (and backend-short-idle.log, backend-provider-down.log, minimal-example.log) \
+         and {}",
         logs.join("backend.log").display(),
         logs.join("devidp.log").display()
     );
 
     if let Err(err) = result {
         eprintln!(
-            "{}{}{}{}",
+            "{}{}{}{}{}",
             app.tail(),
             short_app.tail(),
             down_app.tail(),
+            example_app.tail(),
             idp.service.tail()
         );
         return Err(err.context("end-to-end tests failed (the services' last log lines are above)"));
@@ -183,6 +220,7 @@ pub fn run(build: BackendBuild) -> Result<()> {
 }
 
 /// What every backend of the run shares: the binary, the secret, the database, the SPA.
+#[derive(Clone, Copy)]
 struct Launch<'a> {
     binary: &'a Path,
     secret: &'a str,

@@ -89,6 +89,12 @@ pub fn build_backend(release: bool) -> Result<PathBuf> {
     Ok(workspace::target_dir().join(profile).join("backend"))
 }
 
+/// `cargo build -p <package>` (debug); returns its binary's path (named as the package).
+pub fn build_package(package: &str) -> Result<PathBuf> {
+    cmd::run(cmd::locked_in_ci(&mut cmd::cargo(["build", "-p", package])))?;
+    Ok(workspace::target_dir().join("debug").join(package))
+}
+
 /// Starts the backend binary with the dev provider's client.
 pub fn start_app(
     binary: &Path,

@@ -128,6 +128,12 @@ impl DevIdp {
     const START_ATTEMPTS: u32 = 3;
 
     pub async fn start(app_base: &str) -> Self {
+        Self::start_for(app_base, "/api").await
+    }
+
+    /// For an app whose API is mounted at `api_prefix` (its callback and back-channel logout
+    /// are below it).
+    pub async fn start_for(app_base: &str, api_prefix: &str) -> Self {
         let root = repo_root();
         assert!(
             root.join("devidp/node_modules").exists(),
@@ -135,7 +141,7 @@ impl DevIdp {
         );
         let mut failures = Vec::new();
         for attempt in 1..=Self::START_ATTEMPTS {
-            match Self::try_start(&root, app_base).await {
+            match Self::try_start(&root, app_base, api_prefix).await {
                 Ok(idp) => return idp,
                 Err(StartFailure::Exited(log)) => {
                     panic!("devidp exited before it was ready:\n{log}")
@@ -154,7 +160,11 @@ impl DevIdp {
         );
     }
 
-    async fn try_start(root: &Path, app_base: &str) -> Result<Self, StartFailure> {
+    async fn try_start(
+        root: &Path,
+        app_base: &str,
+        api_prefix: &str,
+    ) -> Result<Self, StartFailure> {
         let mut child = tokio::process::Command::new("node")
             .arg(root.join("devidp/server.js"))
             .env("DEVIDP_PORT", "0")
@@ -162,12 +172,12 @@ impl DevIdp {
             .env("DEVIDP_CLIENT_SECRET", CLIENT_SECRET)
             .env(
                 "DEVIDP_REDIRECT_URIS",
-                format!("{app_base}/api/auth/callback"),
+                format!("{app_base}{api_prefix}/auth/callback"),
             )
             .env("DEVIDP_POST_LOGOUT_REDIRECT_URIS", format!("{app_base}/"))
             .env(
                 "DEVIDP_BACKCHANNEL_LOGOUT_URI",
-                format!("{app_base}/api/auth/backchannel-logout"),
+                format!("{app_base}{api_prefix}/auth/backchannel-logout"),
             )
             .env("DEVIDP_ALLOW_LOOPBACK_BACKCHANNEL", "1")
             // Tests change users' roles and permissions at the provider (`TestApp::dev_user`).
@@ -517,10 +527,10 @@ pub async fn sign_in_at_provider(
     user: &str,
     password: &str,
 ) -> String {
-    let callback = format!("{app_address}/api/auth/callback");
     let mut url = authorize_url.to_owned();
     for _ in 0..10 {
-        if url.starts_with(&callback) {
+        // The app's callback, wherever its API is mounted.
+        if url.starts_with(app_address) && url.contains("/auth/callback?") {
             return url;
         }
         let response = browser.get(&url).await;

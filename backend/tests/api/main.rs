@@ -16,6 +16,7 @@ mod catalogue_g_store_faults;
 mod catalogue_h_concurrency;
 mod csrf_and_headers;
 mod fake_idp;
+mod library;
 mod load_balancer;
 mod login;
 mod login_options;

@@ -139,8 +139,8 @@ async fn metrics_are_served_on_their_own_listener_and_never_on_the_public_origin
 async fn json_logs_carry_the_request_and_session_ids_and_never_a_secret() {
     let d = deploy(&[
         ("LOG_FORMAT", "json".to_owned()),
-        // Every request's "finished" line is a debug event of the backend.
-        ("RUST_LOG", "info,backend=debug".to_owned()),
+        // Every request's "finished" line is a debug event of the library.
+        ("RUST_LOG", "info,ferris_login=debug".to_owned()),
         ("AUTH0_AUDIENCE", DEV_API.to_owned()),
         ("AUTH0_REFRESH_TOKENS", "true".to_owned()),
     ])

@@ -52,7 +52,7 @@ mod tests {
         let location = |reason: &str| {
             let err = ApiError::LoginRefused(crate::hooks::Refusal::new(reason));
             let res = failure_response(&nav, &base, &err);
-            res.headers()[header::LOCATION].to_str().unwrap().to_owned()
+            res.headers().get(header::LOCATION).unwrap().to_str().unwrap().to_owned()
         };
         assert_eq!(
             location("not_invited"),

@@ -1,0 +1,326 @@
+//! `ferris-login` in someone else's app: an Actix app that mounts it with its own prefix, its
+//! own routes beside it and its own hooks, logging in against the real dev provider.
+
+use std::{net::TcpListener, sync::Arc};
+
+use actix_web::{web, App, HttpServer};
+use ferris_login::{
+    clock::SystemClock, Auth, AuthBuilder, Claim, Config, CurrentSession, ErrorBody, ErrorCode,
+    Login, Refusal, SaveCause, SessionUpdate, User,
+};
+use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use crate::helpers::{
+    location, login_at, Browser, DevIdp, TestDatabase, CLIENT_ID, CLIENT_SECRET, TEST_SECRET,
+};
+
+/// A custom claim the app adds at login and its SPA reads back typed.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Plan {
+    tier: String,
+    email_domain: String,
+}
+
+impl Claim for Plan {
+    const KEY: &'static str = "plan";
+}
+
+struct ThirdPartyApp {
+    address: String,
+    db: TestDatabase,
+    _idp: DevIdp,
+}
+
+impl ThirdPartyApp {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    async fn rows(&self, sql: &str) -> i64 {
+        let pool = sqlx::PgPool::connect(&self.db.url).await.unwrap();
+        let n = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        n
+    }
+}
+
+async fn hello(session: CurrentSession) -> String {
+    format!("Hello, {}", session.user().display_name())
+}
+
+/// Starts an app that mounts the library at `prefix`, with `/hello` of its own beside the auth
+/// routes, configured by `hooks`.
+async fn spawn_third_party(prefix: &str, hooks: fn(AuthBuilder) -> AuthBuilder) -> ThirdPartyApp {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let address = format!("http://localhost:{port}");
+    let idp = DevIdp::start_for(&address, prefix).await;
+    let db = TestDatabase::create().await;
+    let vars = [
+        ("AUTH0_SECRET", TEST_SECRET.to_owned()),
+        ("AUTH0_BASE_URL", address.clone()),
+        ("AUTH0_ISSUER_BASE_URL", idp.issuer.clone()),
+        ("AUTH0_CLIENT_ID", CLIENT_ID.to_owned()),
+        ("AUTH0_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
+        ("DATABASE_URL", db.url.clone()),
+        ("RATE_LIMIT_PER_MINUTE", "0".to_owned()),
+        ("FRONTEND_DIST", "/nonexistent-test-dist".to_owned()),
+    ];
+    let config = Config::from_lookup(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    let builder = Auth::builder(config)
+        .clock(Arc::new(SystemClock))
+        .api_prefix(prefix);
+    let auth = hooks(builder).build().await.expect("the library starts");
+    let app = auth.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .service(app.api().route("/hello", web::get().to(hello)))
+            .service(app.spa())
+    })
+    .listen(listener.try_clone().unwrap())
+    .unwrap()
+    .disable_signals()
+    .run();
+    tokio::spawn(async move { auth.serve(server, listener, std::future::pending()).await });
+    ThirdPartyApp {
+        address,
+        db,
+        _idp: idp,
+    }
+}
+
+async fn error_code(response: reqwest::Response) -> ErrorCode {
+    response.json::<ErrorBody>().await.unwrap().error.code
+}
+
+#[tokio::test]
+async fn an_app_mounts_login_under_its_own_prefix_beside_its_own_routes() {
+    let app = spawn_third_party("/backend/v1", |b| b).await;
+    let browser = Browser::new();
+
+    let signed_out = browser.api_get(&app.url("/backend/v1/hello")).await;
+    assert_eq!(signed_out.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(signed_out).await, ErrorCode::Unauthenticated);
+
+    let login = browser.get(&app.url("/backend/v1/auth/login")).await;
+    assert_eq!(login.status(), StatusCode::FOUND);
+    assert!(
+        location(&login).contains(&crate::helpers::urlencode(
+            &app.url("/backend/v1/auth/callback")
+        )),
+        "the provider is given the callback below the prefix: {}",
+        location(&login)
+    );
+    let callback = crate::helpers::sign_in_at_provider(
+        &browser,
+        &app.address,
+        &location(&login),
+        "alice",
+        "alice",
+    )
+    .await;
+    assert!(callback.starts_with(&app.url("/backend/v1/auth/callback?")));
+    let done = browser.get(&callback).await;
+    assert_eq!(done.status(), StatusCode::FOUND, "the login completes");
+    assert_eq!(location(&done), app.url("/"));
+
+    let hello = browser.api_get(&app.url("/backend/v1/hello")).await;
+    assert_eq!(hello.status(), StatusCode::OK);
+    assert_eq!(hello.text().await.unwrap(), "Hello, Alice Admin");
+    let me = browser.api_get(&app.url("/backend/v1/auth/me")).await;
+    assert_eq!(me.json::<User>().await.unwrap().sub, "user-alice");
+
+    // The app's routes sit behind the same anti-forgery check and JSON errors.
+    let forged = browser
+        .client
+        .get(app.url("/backend/v1/hello"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(forged).await, ErrorCode::CsrfRejected);
+    let unknown = browser.api_get(&app.url("/backend/v1/nope")).await;
+    assert_eq!(error_code(unknown).await, ErrorCode::NotFound);
+    // Nothing of the API answers at the default prefix: that path is the SPA's.
+    let elsewhere = browser.api_get(&app.url("/api/auth/me")).await;
+    assert_ne!(elsewhere.status(), StatusCode::OK);
+    assert!(elsewhere.json::<User>().await.is_err());
+    // The admin routes are off unless asked for.
+    let admin = browser
+        .api_get(&app.url("/backend/v1/admin/sessions"))
+        .await;
+    assert_eq!(admin.status(), StatusCode::NOT_FOUND);
+}
+
+fn plan_from_email(builder: AuthBuilder) -> AuthBuilder {
+    builder
+        .after_callback(|mut login: Login| async move {
+            let email = login.claim("email").and_then(|e| e.as_str()).unwrap_or("");
+            let plan = Plan {
+                tier: "pro".into(),
+                email_domain: email.rsplit('@').next().unwrap_or("").to_owned(),
+            };
+            login.user_mut().extra.insert(&plan).unwrap();
+            assert!(!login.access_token().is_empty(), "the hook sees the tokens");
+            Ok(login)
+        })
+        .before_session_saved(|update: &mut SessionUpdate<'_>| {
+            if update.cause == SaveCause::Login && update.user.extra.get::<Plan>().is_ok() {
+                update.user.roles.push("subscriber".into());
+            }
+        })
+}
+
+#[tokio::test]
+async fn custom_claims_from_the_hooks_reach_me_typed() {
+    let app = spawn_third_party("/api", plan_from_email).await;
+    let browser = Browser::new();
+    let done = login_at(&browser, &app.address, "alice").await;
+    assert_eq!(done.status(), StatusCode::FOUND);
+
+    let me: User = browser
+        .api_get(&app.url("/api/auth/me"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let plan = me.extra.get::<Plan>().unwrap().expect("the plan claim");
+    assert_eq!(plan.tier, "pro");
+    assert_eq!(plan.email_domain, "example.com");
+    assert!(me.has_role("subscriber"), "before_session_saved ran");
+    assert!(me.has_role("admin"), "the provider's roles are kept");
+}
+
+fn only_alice(builder: AuthBuilder) -> AuthBuilder {
+    builder.after_callback(|login: Login| async move {
+        if login.user().sub == "user-alice" {
+            Ok(login)
+        } else {
+            Err(Refusal::new("not_invited"))
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_refused_login_goes_back_to_the_spa_with_its_reason_and_stores_nothing() {
+    let app = spawn_third_party("/api", only_alice).await;
+    let browser = Browser::new();
+    let login = browser.get(&app.url("/api/auth/login")).await;
+    let callback = crate::helpers::sign_in_at_provider(
+        &browser,
+        &app.address,
+        &location(&login),
+        "bob",
+        "bob",
+    )
+    .await;
+    let refused = browser.navigate(&callback).await;
+    assert_eq!(refused.status(), StatusCode::FOUND);
+    assert_eq!(
+        location(&refused),
+        app.url("/?login_error=login_refused&login_error_reason=not_invited")
+    );
+    let me = browser.api_get(&app.url("/api/auth/me")).await;
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.rows("SELECT count(*) FROM sessions").await, 0);
+    assert_eq!(app.rows("SELECT count(*) FROM users").await, 0);
+
+    // A fetch (not a navigation) gets the JSON error.
+    let login = browser.get(&app.url("/api/auth/login")).await;
+    let callback = crate::helpers::sign_in_at_provider(
+        &browser,
+        &app.address,
+        &location(&login),
+        "bob",
+        "bob",
+    )
+    .await;
+    let refused = browser.get(&callback).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(refused).await, ErrorCode::LoginRefused);
+
+    let alice = Browser::new();
+    let done = login_at(&alice, &app.address, "alice").await;
+    assert_eq!(done.status(), StatusCode::FOUND);
+    assert_eq!(location(&done), app.url("/"));
+    assert_eq!(app.rows("SELECT count(*) FROM sessions").await, 1);
+}
+
+/// SHA-384 of migration 20261202000002 before the demo's `messages` table moved out of it.
+const PRE_SPLIT_CHECKSUM: &str = "2bbed0b63e3f88f4886dd740715c4da99a3b062523b9597f9922db1856da82ed6bfacb0eb98feb95c906ca3890f2e7b1";
+
+#[tokio::test]
+async fn a_database_migrated_before_the_library_split_still_starts() {
+    let app = spawn_third_party("/api", |b| b).await;
+    let pool = sqlx::PgPool::connect(&app.db.url).await.unwrap();
+    // As a database migrated by the demo before the split looks: the old record, the table.
+    let old: Vec<u8> = (0..PRE_SPLIT_CHECKSUM.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&PRE_SPLIT_CHECKSUM[i..i + 2], 16).unwrap())
+        .collect();
+    sqlx::query(
+        "UPDATE _sqlx_migrations SET checksum = $1, description = 'session network and messages' \
+         WHERE version = 20261202000002",
+    )
+    .bind(&old)
+    .execute(&pool)
+    .await
+    .unwrap();
+    for statement in [
+        "CREATE TABLE messages (id UUID PRIMARY KEY, \
+         author_id UUID NOT NULL REFERENCES users (id) ON DELETE CASCADE, \
+         author_name TEXT NOT NULL, body TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)",
+        "CREATE INDEX messages_created_at ON messages (created_at DESC)",
+        "INSERT INTO users (id, issuer, subject, created_at, last_login_at) \
+         VALUES (gen_random_uuid(), 'i', 's', now(), now())",
+        "INSERT INTO messages SELECT gen_random_uuid(), id, 'a', 'kept', now() FROM users",
+    ] {
+        sqlx::query(statement).execute(&pool).await.unwrap();
+    }
+
+    // Starting again (a new release) accepts it, and the demo's own migration keeps the data.
+    let second = spawn_on_database(&app.db.url).await;
+    second
+        .migrate(&sqlx::migrate!("./migrations"))
+        .await
+        .unwrap();
+    let description: String = sqlx::query_scalar(
+        "SELECT description FROM _sqlx_migrations WHERE version = 20261202000002",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(description, "session network");
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM messages WHERE body = 'kept'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, 1);
+}
+
+async fn spawn_on_database(url: &str) -> Auth {
+    let vars = [
+        ("AUTH0_SECRET", TEST_SECRET),
+        ("AUTH0_BASE_URL", "http://localhost:9"),
+        ("AUTH0_ISSUER_BASE_URL", "http://127.0.0.1:9"),
+        ("AUTH0_CLIENT_ID", CLIENT_ID),
+        ("AUTH0_CLIENT_SECRET", CLIENT_SECRET),
+        ("DATABASE_URL", url),
+    ];
+    let config = Config::from_lookup(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    })
+    .unwrap();
+    Auth::builder(config)
+        .build()
+        .await
+        .expect("starts on the old database")
+}

@@ -48,7 +48,8 @@ impl Extra {
 
     /// Sets the claim of type `C`, replacing any earlier value.
     pub fn insert<C: Claim>(&mut self, claim: &C) -> Result<(), serde_json::Error> {
-        self.0.insert(C::KEY.to_owned(), serde_json::to_value(claim)?);
+        self.0
+            .insert(C::KEY.to_owned(), serde_json::to_value(claim)?);
         Ok(())
     }
 

@@ -6,18 +6,18 @@
 //! with the other. Tests in `backend/tests/api` decode live responses into these types.
 
 mod error;
+mod extra;
 pub mod messages;
 mod session;
-mod extra;
 mod user;
 
 pub mod routes;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use extra::{Claim, Extra};
 pub use messages::{Message, NewMessage};
 pub use session::{LogoutResponse, MySession, RevokeResult, SessionInfo, SessionStatus};
 pub use time::OffsetDateTime;
-pub use extra::{Claim, Extra};
 pub use user::User;
 pub use uuid::Uuid;
 

@@ -6,6 +6,7 @@
 //   E2E_ISSUER             the dev provider's issuer, e.g. http://127.0.0.1:4000
 //   E2E_SHORT_IDLE_URL     the same app with a 20-second idle timeout (expiry tests; optional)
 //   E2E_PROVIDER_DOWN_URL  the same app with an unreachable provider (optional)
+//   E2E_EXAMPLE_URL        the minimal example app (examples/minimal), on ferris-login
 //   E2E_CHROMIUM           the browser executable (default /usr/bin/chromium)
 //   E2E_ARTIFACTS          where screenshots go (default e2e/artifacts)
 
@@ -37,6 +38,8 @@ export const ISSUER_ORIGIN = new URL(ISSUER).origin;
 export const SHORT_IDLE_APP = optional('E2E_SHORT_IDLE_URL');
 /** The app with an unreachable provider, if this run has one. */
 export const PROVIDER_DOWN_APP = optional('E2E_PROVIDER_DOWN_URL');
+/** The minimal example app: someone else's Actix + Yew app with login added. */
+export const EXAMPLE_APP = required('E2E_EXAMPLE_URL');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = process.env.E2E_ARTIFACTS || path.join(here, 'artifacts');

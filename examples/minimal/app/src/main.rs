@@ -5,7 +5,7 @@ use yew::prelude::*;
 fn Profile() -> Html {
     let auth = use_auth();
     let name = auth.user().map(|user| user.display_name().to_string());
-    html! { <p>{ name }<button onclick={auth.on_logout("/")}>{ "Log out" }</button></p> }
+    html! { <p>{ name }{ " " }<button onclick={auth.on_logout("/")}>{ "Log out" }</button></p> }
 }
 
 #[component]

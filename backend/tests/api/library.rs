@@ -5,7 +5,7 @@ use std::{net::TcpListener, sync::Arc};
 
 use actix_web::{web, App, HttpServer};
 use ferris_login::{
-    clock::SystemClock, Auth, AuthBuilder, Claim, Config, CurrentSession, ErrorBody, ErrorCode,
+    clock::OffsetClock, Auth, AuthBuilder, Claim, Config, CurrentSession, ErrorBody, ErrorCode,
     Login, Refusal, SaveCause, SessionUpdate, User,
 };
 use reqwest::StatusCode;
@@ -28,6 +28,7 @@ impl Claim for Plan {
 
 struct ThirdPartyApp {
     address: String,
+    clock: OffsetClock,
     db: TestDatabase,
     _idp: DevIdp,
 }
@@ -52,12 +53,20 @@ async fn hello(session: CurrentSession) -> String {
 /// Starts an app that mounts the library at `prefix`, with `/hello` of its own beside the auth
 /// routes, configured by `hooks`.
 async fn spawn_third_party(prefix: &str, hooks: fn(AuthBuilder) -> AuthBuilder) -> ThirdPartyApp {
+    spawn_third_party_with(prefix, hooks, &[]).await
+}
+
+async fn spawn_third_party_with(
+    prefix: &str,
+    hooks: fn(AuthBuilder) -> AuthBuilder,
+    extra_env: &[(&'static str, &str)],
+) -> ThirdPartyApp {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let address = format!("http://localhost:{port}");
     let idp = DevIdp::start_for(&address, prefix).await;
     let db = TestDatabase::create().await;
-    let vars = [
+    let mut vars = vec![
         ("AUTH0_SECRET", TEST_SECRET.to_owned()),
         ("AUTH0_BASE_URL", address.clone()),
         ("AUTH0_ISSUER_BASE_URL", idp.issuer.clone()),
@@ -67,14 +76,16 @@ async fn spawn_third_party(prefix: &str, hooks: fn(AuthBuilder) -> AuthBuilder) 
         ("RATE_LIMIT_PER_MINUTE", "0".to_owned()),
         ("FRONTEND_DIST", "/nonexistent-test-dist".to_owned()),
     ];
+    vars.extend(extra_env.iter().map(|(k, v)| (*k, (*v).to_owned())));
     let config = Config::from_lookup(|name| {
         vars.iter()
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.clone())
     })
     .unwrap();
+    let clock = OffsetClock::new();
     let builder = Auth::builder(config)
-        .clock(Arc::new(SystemClock))
+        .clock(Arc::new(clock.clone()))
         .api_prefix(prefix);
     let auth = hooks(builder).build().await.expect("the library starts");
     let app = auth.clone();
@@ -90,6 +101,7 @@ async fn spawn_third_party(prefix: &str, hooks: fn(AuthBuilder) -> AuthBuilder) 
     tokio::spawn(async move { auth.serve(server, listener, std::future::pending()).await });
     ThirdPartyApp {
         address,
+        clock,
         db,
         _idp: idp,
     }
@@ -197,6 +209,46 @@ async fn custom_claims_from_the_hooks_reach_me_typed() {
     assert!(me.has_role("admin"), "the provider's roles are kept");
 }
 
+fn marks_refreshes(builder: AuthBuilder) -> AuthBuilder {
+    plan_from_email(builder).before_session_saved(|update: &mut SessionUpdate<'_>| {
+        if update.cause == SaveCause::Refresh {
+            update.user.roles.push("refreshed".into());
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_refresh_keeps_the_custom_claims_and_runs_before_session_saved() {
+    let app = spawn_third_party_with(
+        "/api",
+        marks_refreshes,
+        &[
+            ("AUTH0_AUDIENCE", crate::helpers::DEV_API),
+            ("AUTH0_REFRESH_TOKENS", "true"),
+        ],
+    )
+    .await;
+    let browser = Browser::new();
+    login_at(&browser, &app.address, "alice").await;
+    let me = |browser: Browser| {
+        let url = app.url("/api/auth/me");
+        async move { browser.api_get(&url).await.json::<User>().await.unwrap() }
+    };
+    let before = me(browser.clone()).await;
+    assert!(!before.has_role("refreshed"));
+
+    // Past the dev provider's ten-minute access tokens: the next request refreshes first.
+    app.clock.advance(std::time::Duration::from_secs(600));
+    let after = me(browser.clone()).await;
+    assert!(after.has_role("refreshed"), "{after:?}");
+    assert_eq!(
+        after.extra.get::<Plan>().unwrap(),
+        before.extra.get::<Plan>().unwrap(),
+        "the login's claims survive the refresh"
+    );
+    assert!(after.extra.get::<Plan>().unwrap().is_some());
+}
+
 fn only_alice(builder: AuthBuilder) -> AuthBuilder {
     builder.after_callback(|login: Login| async move {
         if login.user().sub == "user-alice" {
@@ -207,20 +259,20 @@ fn only_alice(builder: AuthBuilder) -> AuthBuilder {
     })
 }
 
+/// Bob signs in at the provider; the callback URL it sends him back to (not visited yet).
+async fn bob_back_at_callback(app: &ThirdPartyApp, browser: &Browser) -> String {
+    let login = browser.get(&app.url("/api/auth/login")).await;
+    crate::helpers::sign_in_at_provider(browser, &app.address, &location(&login), "bob", "bob")
+        .await
+}
+
 #[tokio::test]
 async fn a_refused_login_goes_back_to_the_spa_with_its_reason_and_stores_nothing() {
     let app = spawn_third_party("/api", only_alice).await;
     let browser = Browser::new();
-    let login = browser.get(&app.url("/api/auth/login")).await;
-    let callback = crate::helpers::sign_in_at_provider(
-        &browser,
-        &app.address,
-        &location(&login),
-        "bob",
-        "bob",
-    )
-    .await;
-    let refused = browser.navigate(&callback).await;
+    let refused = browser
+        .navigate(&bob_back_at_callback(&app, &browser).await)
+        .await;
     assert_eq!(refused.status(), StatusCode::FOUND);
     assert_eq!(
         location(&refused),
@@ -232,16 +284,9 @@ async fn a_refused_login_goes_back_to_the_spa_with_its_reason_and_stores_nothing
     assert_eq!(app.rows("SELECT count(*) FROM users").await, 0);
 
     // A fetch (not a navigation) gets the JSON error.
-    let login = browser.get(&app.url("/api/auth/login")).await;
-    let callback = crate::helpers::sign_in_at_provider(
-        &browser,
-        &app.address,
-        &location(&login),
-        "bob",
-        "bob",
-    )
-    .await;
-    let refused = browser.get(&callback).await;
+    let refused = browser
+        .get(&bob_back_at_callback(&app, &browser).await)
+        .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert_eq!(error_code(refused).await, ErrorCode::LoginRefused);
 

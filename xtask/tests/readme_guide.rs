@@ -15,7 +15,9 @@ fn rust_block_after(readme: &str, marker: &str) -> String {
     let guide = &readme[readme
         .find("## Add login to your existing Actix + Yew app")
         .expect("the guide")..];
-    let at = guide.find(marker).unwrap_or_else(|| panic!("`{marker}` in the guide"));
+    let at = guide
+        .find(marker)
+        .unwrap_or_else(|| panic!("`{marker}` in the guide"));
     let rest = &guide[at..];
     let start = rest.find("```rust\n").expect("a rust block") + "```rust\n".len();
     let end = start + rest[start..].find("```\n").expect("the block's end");
@@ -50,10 +52,15 @@ fn the_stated_glue_count_is_the_examples_and_under_thirty() {
     assert!(server + app < 30, "{server} + {app} lines of glue");
     let readme = readme();
     assert!(
-        readme.contains(&format!("**That is all the glue: {} lines of code**", server + app)),
+        readme.contains(&format!(
+            "**That is all the glue: {} lines of code**",
+            server + app
+        )),
         "the README states {} lines",
         server + app
     );
-    assert!(readme.contains(&format!("| `examples/minimal/server/src/main.rs` | {server} |")));
+    assert!(readme.contains(&format!(
+        "| `examples/minimal/server/src/main.rs` | {server} |"
+    )));
     assert!(readme.contains(&format!("| `examples/minimal/app/src/main.rs` | {app} |")));
 }

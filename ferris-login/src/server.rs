@@ -434,8 +434,9 @@ impl Auth {
     /// finish (for up to `SHUTDOWN_DRAIN` plus 5 s), then the background tasks and the pool are
     /// closed. Also serves the metrics listener, if any.
     ///
-    /// Build the server with `.disable_signals()` left to this function: it calls
-    /// [`Server::handle`] to stop it.
+    /// Actix's own signal handling (on unless the server was built with `.disable_signals()`)
+    /// also stops the server gracefully on SIGTERM; with it off, the whole sequence above is
+    /// this function's, which is what the demo does.
     pub async fn serve_until_stopped(
         &self,
         server: Server,

@@ -205,16 +205,13 @@ pub fn json_error(status: StatusCode, body: ErrorBody) -> HttpResponse {
         .json(body)
 }
 
-/// Outermost middleware: a request under `/api` never gets an HTML or empty error page. Error
-/// responses without a JSON body (from actix-web's extractors, actix-session, ...) become
-/// `ErrorBody` JSON.
+/// Wraps the API scope (`Auth::api`), so every request it sees is an API request: none gets an
+/// HTML or empty error page. Error responses without a JSON body (from actix-web's extractors,
+/// actix-session, ...) become `ErrorBody` JSON.
 pub async fn json_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let is_api = req
-        .app_data::<actix_web::web::Data<crate::state::AppState>>()
-        .is_some_and(|state| state.config.is_api_path(req.path()));
     let res = match next.call(req).await {
         Ok(res) => res,
         Err(err) => {
@@ -235,7 +232,7 @@ pub async fn json_errors(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if (status.is_client_error() || status.is_server_error()) && is_api && !is_json {
+    if (status.is_client_error() || status.is_server_error()) && !is_json {
         let (req, _old) = res.into_parts();
         let replacement = replacement_response(status);
         return Ok(ServiceResponse::new(req, replacement).map_into_right_body());

@@ -74,6 +74,9 @@ pub enum ApiError {
     /// Too many requests from this address (429).
     #[error("too many requests from this address")]
     RateLimited,
+    /// The app's session data would pass its cap (413 `payload_too_large`).
+    #[error("the app's session data would pass its cap")]
+    SessionDataTooLarge,
     /// No such route or resource (404).
     #[error("not found")]
     NotFound,
@@ -105,6 +108,7 @@ impl ApiError {
             ApiError::BadRequest(_) => ErrorCode::BadRequest,
             ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             ApiError::RateLimited => ErrorCode::RateLimited,
+            ApiError::SessionDataTooLarge => ErrorCode::PayloadTooLarge,
             ApiError::NotFound => ErrorCode::NotFound,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
@@ -139,6 +143,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "The request is malformed.",
             ApiError::MethodNotAllowed => "This method is not allowed here.",
             ApiError::RateLimited => "Too many attempts from your network. Please wait a moment.",
+            ApiError::SessionDataTooLarge => "There is too much to keep in this session.",
             ApiError::NotFound => "Not found.",
             ApiError::Internal(_) => "Something went wrong on our side.",
         }
@@ -171,6 +176,7 @@ impl ResponseError for ApiError {
             ApiError::StoreUnavailable | ApiError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::SessionDataTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -85,6 +85,7 @@ internal_modules!(
 
 pub mod clock;
 mod hooks;
+mod pages;
 pub mod telemetry;
 
 #[cfg(any(test, feature = "fuzzing"))]
@@ -101,6 +102,9 @@ pub use auth::guards::{
 pub use config::{Config, ConfigError};
 pub use error::ApiError;
 pub use hooks::{Login, Refusal, SaveCause, SessionUpdate};
+pub use pages::{LoginRequired, PageRefusal};
 pub use server::{Auth, AuthBuilder};
-pub use session::{CurrentSession, OptionalSession, SessionId};
+pub use session::{
+    AccessToken, CurrentSession, LogoutRedirect, OptionalSession, SessionId, MAX_APP_DATA_BYTES,
+};
 pub use shared::{Claim, ErrorBody, ErrorCode, Extra, User};

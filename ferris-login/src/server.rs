@@ -386,6 +386,36 @@ impl Auth {
             .default_service(web::to(|| async { Err::<&str, _>(ApiError::NotFound) }))
     }
 
+    /// A scope at `path` for the app's own **server-rendered pages**, with the session: add
+    /// routes to it whose handlers take [`LoginRequired`](crate::LoginRequired) (signed-out
+    /// browsers go to the login and come back) or [`CurrentSession`](crate::CurrentSession) /
+    /// [`OptionalSession`](crate::OptionalSession). Browsers navigate here, so no `X-CSRF`
+    /// header is asked for; a `POST` (or any other unsafe method) must come from this origin.
+    /// Every response is `no-store` and carries the security headers. Register it before
+    /// [`Auth::spa`], which answers every path.
+    pub fn pages(
+        &self,
+        path: &str,
+    ) -> Scope<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = Error,
+            InitError = (),
+        >,
+    > {
+        let inner = &self.inner;
+        self.with_data(web::scope(path))
+            .app_data(web::PayloadConfig::new(64 * 1024))
+            .app_data(web::FormConfig::default().limit(64 * 1024))
+            .wrap(inner.session_cookie.middleware(inner.store.clone()))
+            .wrap(from_fn(guard_session_cookie))
+            .wrap(from_fn(crate::pages::guard_pages))
+            .wrap(from_fn(shutdown::close_connections_while_draining))
+            .wrap(from_fn(add_security_headers))
+    }
+
     /// The rest of the site: `/healthz` (the process is up), `/readyz` (the database answers;
     /// 503 while stopping), and the built SPA from `FRONTEND_DIST` with `index.html` for every
     /// other path, so deep links work. Register it last: it answers every path.

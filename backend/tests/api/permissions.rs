@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::{
-    fake_idp::{sign, FakeIdp, Signing},
+    fake_idp::{jwk, keys, sign, FakeIdp, Signing},
     helpers::*,
 };
 
@@ -82,6 +82,44 @@ async fn permissions_with(token: impl FnOnce(&FakeIdp) -> String) -> Vec<String>
 async fn a_verified_access_token_grants_its_permissions() {
     let granted = permissions_with(|f| access_token(f, API, Signing::Good)).await;
     assert_eq!(granted, ["delete:everything"]);
+}
+
+/// The provider rotates its signing key between two logins: the login that discovers the new
+/// key (for its ID token) checks the access token against that key too, so its permissions
+/// count from the first login on.
+#[tokio::test]
+async fn the_first_login_after_a_key_rotation_keeps_its_permissions() {
+    let fake = FakeIdp::start().await;
+    let app = spawn_app_with(AppOptions {
+        issuer: Some(fake.issuer.clone()),
+        extra_env: vec![("AUTH0_AUDIENCE", API.to_owned())],
+        ..Default::default()
+    })
+    .await;
+    let before = Browser::new();
+    fake.set(|k| k.access_token = Some(access_token(&fake, API, Signing::Good)));
+    assert_eq!(app.login_via_fake(&before).await.status(), StatusCode::FOUND);
+
+    // From now on a new key (kid key-2) signs both tokens.
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let rotated = sign(
+        &json!({"alg": "RS256", "kid": "key-2", "typ": "at+jwt"}),
+        &json!({"iss": fake.issuer, "aud": API, "sub": "fake-user-1", "iat": now,
+                "exp": now + 300, "permissions": ["delete:everything"]}),
+        &Signing::OtherKey,
+    );
+    fake.set(|k| {
+        k.jwks = Some(
+            json!({"keys": [jwk(&keys().good, Some("key-1")), jwk(&keys().other, Some("key-2"))]}),
+        );
+        k.header.insert("kid".into(), json!("key-2"));
+        k.signing = Signing::OtherKey;
+        k.access_token = Some(rotated);
+    });
+    let after = Browser::new();
+    assert_eq!(app.login_via_fake(&after).await.status(), StatusCode::FOUND);
+    let user: shared::User = app.me(&after).await.json().await.unwrap();
+    assert_eq!(user.permissions, ["delete:everything"]);
 }
 
 #[tokio::test]

@@ -203,13 +203,16 @@ async fn finish_login(
         allowed_algs: &state.allowed_algs,
         roles_claim: &state.config.roles_claim,
     };
+    let mut provider = provider;
     let mut verified = id_token::verify(&provider, &token_response, &expect);
     if matches!(verified, Err(IdTokenError::UnknownKey)) {
-        // The provider may have rotated its keys since we fetched them.
-        let (provider, changed) = state.provider.refresh_keys(&provider).await;
+        // The provider may have rotated its keys since we fetched them. The refreshed keys
+        // verify the access token below too: it is signed with the same new key.
+        let (refreshed, changed) = state.provider.refresh_keys(&provider).await;
         if changed {
-            verified = id_token::verify(&provider, &token_response, &expect);
+            verified = id_token::verify(&refreshed, &token_response, &expect);
         }
+        provider = refreshed;
     }
     let verified = verified.map_err(|e| match e {
         IdTokenError::Missing => {

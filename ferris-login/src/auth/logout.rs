@@ -79,9 +79,9 @@ fn is_same_origin_navigation(req: &HttpRequest) -> bool {
 
 /// Where the browser goes after logout, and the cookie that brings it back to its page after
 /// the provider's logout.
-struct Next {
-    redirect_to: String,
-    remember: Option<actix_web::cookie::Cookie<'static>>,
+pub(crate) struct Next {
+    pub redirect_to: String,
+    pub remember: Option<actix_web::cookie::Cookie<'static>>,
 }
 
 /// Ends the caller's session (row first: a database failure is a 503 and the cookie stays),
@@ -96,6 +96,17 @@ async fn end_session(
         first_param(req.query_string(), "returnTo").as_deref(),
         &state.config,
     );
+    end(state, session.as_deref(), cookie, return_to).await
+}
+
+/// Ends `session` (if any) and clears the cookie; where the browser goes next, back to
+/// `return_to` in the end.
+pub(crate) async fn end(
+    state: &AppState,
+    session: Option<&crate::session::SessionView>,
+    cookie: &SessionCookie,
+    return_to: ReturnTo,
+) -> Result<Next, ApiError> {
     let app_url = state.config.base_url.join_path(return_to.as_str());
     let Some(session) = session else {
         cookie.end();

@@ -70,7 +70,13 @@ fn weight(view: &SessionView) -> u64 {
             .chain(&user.permissions)
             .map(|s| s.len() + 24)
             .sum::<usize>();
-    (strings + 512) as u64
+    // The app's data is capped small; its JSON length is a fair measure of its heap.
+    let app_data = if view.app_data.is_empty() {
+        0
+    } else {
+        serde_json::to_vec(&view.app_data).map_or(0, |json| json.len() * 2)
+    };
+    (strings + app_data + 512) as u64
 }
 
 /// Limits of the cache (`SESSION_CACHE_*`).
@@ -275,6 +281,7 @@ mod tests {
             access_expires_at: None,
             can_refresh: false,
             refresh_retry_at: None,
+            app_data: Default::default(),
         })
     }
 

@@ -20,8 +20,10 @@ pub mod store;
 
 pub use cache::{CacheSettings, SessionCache};
 pub use cookie::SessionCookieConfig;
-pub use extract::{CurrentSession, OptionalSession, PeekSession, SessionCookie};
-pub use model::{NewSession, SessionId, SessionView, StoredTokens};
+pub use extract::{
+    AccessToken, CurrentSession, LogoutRedirect, OptionalSession, PeekSession, SessionCookie,
+};
+pub use model::{NewSession, SessionId, SessionView, StoredTokens, MAX_APP_DATA_BYTES};
 pub use refresh::Refresher;
 pub use sessions::{Sessions, Timeouts};
 pub use store::PgSessionStore;

@@ -118,7 +118,19 @@ pub struct SessionView {
     /// After a failed refresh: no new attempt before this instant.
     #[serde(with = "unix_micros::option")]
     pub refresh_retry_at: Option<OffsetDateTime>,
+    /// The app's own data (actix-session's `Session::insert`), stored with the row.
+    #[sqlx(json)]
+    #[serde(default, skip_serializing_if = "AppData::is_empty")]
+    pub app_data: AppData,
 }
+
+/// The app's own session data: its keys and their JSON values, at most
+/// [`MAX_APP_DATA_BYTES`] as JSON. The app reads and writes it through actix-session's
+/// `Session` (`insert`, `get`, `remove`); it is stored with the session row and goes with it.
+pub type AppData = serde_json::Map<String, serde_json::Value>;
+
+/// The most the app's session data may weigh, as JSON: it travels with every session read.
+pub const MAX_APP_DATA_BYTES: usize = 4 * 1024;
 
 impl SessionView {
     /// Idle and absolute deadlines both still ahead.
@@ -231,6 +243,7 @@ mod tests {
             access_expires_at: Some(now + time::Duration::minutes(10)),
             can_refresh: true,
             refresh_retry_at: None,
+            app_data: AppData::new(),
         }
     }
 

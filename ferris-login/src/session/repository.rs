@@ -13,7 +13,7 @@ use sqlx::PgExecutor;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::model::{SessionId, SessionListing, SessionView};
+use super::model::{AppData, SessionId, SessionListing, SessionView};
 
 /// The `LISTEN`/`NOTIFY` channel of session changes (a literal, for `concat!`).
 macro_rules! channel {
@@ -27,7 +27,7 @@ pub const CHANNEL: &str = channel!();
 macro_rules! view {
     () => {
         "public_id, user_id, claims, created_at, last_seen_at, idle_expires_at, \
-         absolute_expires_at, access_expires_at, can_refresh, refresh_retry_at"
+         absolute_expires_at, access_expires_at, can_refresh, refresh_retry_at, app_data"
     };
 }
 
@@ -177,6 +177,25 @@ pub async fn touch(
     .fetch_optional(ex)
     .await?;
     Ok(touched.map(|t| (t.id_hash, t.view)))
+}
+
+/// Replaces the app's data of the live session whose cookie hashes to `id_hash`. Returns the
+/// row's hash if it was live (else nothing changed).
+pub async fn set_app_data(
+    ex: impl PgExecutor<'_>,
+    id_hash: &[u8],
+    data: &AppData,
+    now: OffsetDateTime,
+) -> sqlx::Result<Changed> {
+    sqlx::query_scalar(update_notify!(
+        "app_data = $2",
+        "id_hash = $1 AND idle_expires_at > $3 AND absolute_expires_at > $3"
+    ))
+    .bind(id_hash)
+    .bind(sqlx::types::Json(data))
+    .bind(now)
+    .fetch_all(ex)
+    .await
 }
 
 /// Ends the session whose cookie hashes to `id_hash`.

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{
     cache::{CachedSession, KeyHash, SessionCache},
     model::{
-        NewSession, SessionId, SessionListing, SessionTokens, SessionView, StoredTokens,
+        AppData, NewSession, SessionId, SessionListing, SessionTokens, SessionView, StoredTokens,
         TOUCH_INTERVAL,
     },
     repository::{self, Changed, InsertRow, RefreshedRow},
@@ -272,6 +272,15 @@ impl Sessions {
             }
         }
         Ok(Some(touched))
+    }
+
+    /// Replaces the app's data of the session a cookie's id names. `Ok(false)` if the session
+    /// is no longer live (nothing stored).
+    pub(super) async fn set_app_data(&self, key: &str, data: &AppData) -> sqlx::Result<bool> {
+        let changed =
+            repository::set_app_data(&self.inner.pool, &hash_key(key), data, self.now()).await?;
+        self.forget_changed(&changed);
+        Ok(!changed.is_empty())
     }
 
     /// Ends one session. Returns whether it was live.

@@ -87,6 +87,8 @@ pub mod clock;
 mod hooks;
 mod pages;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]

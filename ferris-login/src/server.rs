@@ -521,6 +521,12 @@ impl Auth {
         self.inner.sessions.pool().close().await;
     }
 
+    /// What the testing helpers create sessions with.
+    #[cfg(feature = "testing")]
+    pub(crate) fn testing_parts(&self) -> (&AppState, &SessionCookieConfig) {
+        (&self.inner.state, &self.inner.session_cookie)
+    }
+
     /// The app's sessions (the benchmark and tests look at its cache).
     #[doc(hidden)]
     pub fn sessions(&self) -> &Sessions {

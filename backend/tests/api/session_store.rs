@@ -9,7 +9,9 @@ use ferris_login::{
     clock::ManualClock,
     crypto::Keyring,
     session::{
-        sessions::NoLease, store, CacheSettings, NewSession, PgSessionStore, SessionCache,
+        sessions::NoLease,
+        store::{self, Envelope},
+        CacheSettings, NewSession, PgSessionStore, SessionCache,
         SessionId, SessionView, Sessions, StoredTokens, Timeouts,
     },
 };
@@ -143,11 +145,23 @@ fn copy(key: &SessionKey) -> SessionKey {
 /// store's state carries, or (when cached) from the cache entry it names.
 async fn view(f: &Fixture, key: &SessionKey) -> Option<Arc<SessionView>> {
     let state = f.store.load(key).await.unwrap()?;
-    if let Some(view) = state.get(store::LIVE) {
-        return Some(Arc::new(serde_json::from_str(view).unwrap()));
+    match envelope(&state) {
+        Envelope::View(view) => Some(Arc::new(*view)),
+        Envelope::Cached(_) => f.sessions.find_by_cookie(key.as_ref()).await.unwrap(),
+        other => panic!("a loaded session's envelope: {other:?}"),
     }
-    assert!(state.contains_key(store::LIVE_CACHED), "{state:?}");
-    f.sessions.find_by_cookie(key.as_ref()).await.unwrap()
+}
+
+/// The library's entry of actix-session's state.
+fn envelope(state: &HashMap<String, String>) -> Envelope {
+    serde_json::from_str(&state[store::RESERVED_KEY]).unwrap()
+}
+
+fn created_state(key: &str) -> HashMap<String, String> {
+    HashMap::from([(
+        store::RESERVED_KEY.to_owned(),
+        serde_json::to_string(&Envelope::Created(key.to_owned())).unwrap(),
+    )])
 }
 
 async fn rows(pool: &PgPool) -> i64 {
@@ -171,7 +185,7 @@ both!(a_created_session_loads_with_its_public_id_and_claims, |f| {
 });
 
 both!(
-    saving_returns_the_created_id_and_refuses_free_form_state,
+    saving_returns_the_created_id_and_refuses_data_without_a_session,
     |f| {
         let user_id = user(&f.pool, "sub-1").await;
         let created = f
@@ -180,10 +194,7 @@ both!(
             .await
             .unwrap();
         let expected = created.key().to_owned();
-        let state = HashMap::from([(
-            store::CREATED.to_owned(),
-            serde_json::to_string(&expected).unwrap(),
-        )]);
+        let state = created_state(&expected);
         let key = f.store.save(state, &ttl()).await.unwrap();
         assert_eq!(key.as_ref(), expected);
         assert_eq!(rows(&f.pool).await, 1, "save wrote nothing more");
@@ -233,15 +244,49 @@ both!(ending_a_session_is_final, |f| {
         !f.sessions.end(id).await.unwrap(),
         "ending twice is no error"
     );
-    // An update racing the logout brings nothing back.
-    let returned = f
+    // An update racing the logout brings nothing back, and says its data was not kept.
+    assert!(f
         .store
         .update(copy(&key), HashMap::new(), &ttl())
         .await
-        .unwrap();
-    assert!(view(&f, &returned).await.is_none());
+        .is_err());
+    assert!(view(&f, &key).await.is_none());
     f.store.delete(&key).await.unwrap();
     assert_eq!(rows(&f.pool).await, 0);
+});
+
+both!(the_apps_data_is_stored_with_the_session_and_loaded_back, |f| {
+    let (key, _) = signed_in(&f, "sub-1").await;
+    let mut state = f.store.load(&key).await.unwrap().unwrap();
+    state.insert("cart".into(), r#"["book",2]"#.into());
+    let key = f.store.update(key, state, &ttl()).await.unwrap();
+    let again = f.store.load(&key).await.unwrap().unwrap();
+    assert_eq!(again["cart"], r#"["book",2]"#);
+    assert!(again.contains_key(store::RESERVED_KEY));
+    let stored: serde_json::Value = sqlx::query_scalar("SELECT app_data FROM sessions")
+        .fetch_one(&f.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, serde_json::json!({"cart": ["book", 2]}), "the envelope is never stored");
+
+    // Removing it is stored too.
+    let mut state = again;
+    state.remove("cart");
+    let key = f.store.update(key, state, &ttl()).await.unwrap();
+    assert!(!f.store.load(&key).await.unwrap().unwrap().contains_key("cart"));
+});
+
+both!(data_over_the_cap_is_an_error_and_the_stored_data_stays, |f| {
+    let (key, _) = signed_in(&f, "sub-1").await;
+    let mut state = f.store.load(&key).await.unwrap().unwrap();
+    state.insert("theme".into(), r#""dark""#.into());
+    let key = f.store.update(key, state.clone(), &ttl()).await.unwrap();
+    let huge = format!("\"{}\"", "x".repeat(ferris_login::MAX_APP_DATA_BYTES));
+    state.insert("notes".into(), huge);
+    assert!(f.store.update(copy(&key), state, &ttl()).await.is_err());
+    let kept = f.store.load(&key).await.unwrap().unwrap();
+    assert_eq!(kept["theme"], r#""dark""#);
+    assert!(!kept.contains_key("notes"));
 });
 
 both!(the_store_deletes_what_actix_session_purges, |f| {
@@ -536,8 +581,8 @@ both!(
         f.pool.close().await;
         let state = f.store.load(&key).await.expect("load itself does not fail");
         let state = state.expect("not an anonymous answer");
-        assert!(state.contains_key(store::UNAVAILABLE));
-        assert!(!state.contains_key(store::LIVE));
+        assert!(matches!(envelope(&state), Envelope::Unavailable));
+        assert_eq!(state.len(), 1, "nothing but the envelope");
     }
 );
 

@@ -75,6 +75,12 @@ impl SessionCookieConfig {
             .build()
     }
 
+    /// The key that signs new cookies.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub(crate) fn signing_key(&self) -> Key {
+        self.current.clone()
+    }
+
     /// The cookie with this (already signed) value and every attribute.
     pub fn cookie(&self, signed_value: String) -> Cookie<'static> {
         Cookie::build(self.name, signed_value)

@@ -6,7 +6,7 @@
 //! - `cargo test` replays the committed corpus (`fuzz/corpus/<name>/`) through them, so every
 //!   input a fuzzing run found interesting stays a regression test on stable Rust.
 //!
-//! See README, "Fuzzing".
+//! See docs/fuzzing.md.
 
 use std::sync::OnceLock;
 

@@ -1,6 +1,6 @@
 //! Property tests ("fuzzing" with proptest) of everything that parses untrusted input: the
 //! callback query, cookies, `returnTo`, sealed values, JWS and logout tokens. A short bounded
-//! run is part of `cargo test` (PROPTEST_CASES raises it; see README, "Fuzzing").
+//! run is part of `cargo test` (PROPTEST_CASES raises it; see docs/fuzzing.md).
 
 use proptest::prelude::*;
 

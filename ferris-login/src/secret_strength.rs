@@ -1,8 +1,8 @@
 //! Refusing `AUTH0_SECRET` values that protect nothing: published placeholders and values with
 //! obviously low entropy.
 
-/// Values published in this repository (`.env.example`, the README's Auth0 sample) or in the
-/// seed's documentation: never a secret.
+/// Values published in this repository (`.env.example`, the Auth0 sample in
+/// docs/providers.md) or in the seed's documentation: never a secret.
 const PUBLISHED: [&str; 2] = [
     "replace-me-with-the-output-of-openssl-rand-hex-32",
     "use [openssl rand -hex 32] to generate a 32 bytes value",

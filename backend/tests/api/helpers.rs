@@ -21,7 +21,8 @@ use uuid::Uuid;
 pub const TEST_SECRET: &str = "integration-test-secret-0123456789abcdef";
 pub const CLIENT_ID: &str = "bff-test";
 /// Contains `: + % /` and a space on purpose: client_secret_basic must form-encode it
-/// (catalogue A01; the provider accepts only printable ASCII, RFC 6749 A.2).
+/// (relying-party case A01, docs/relying-party-cases.md; the provider accepts only printable
+/// ASCII, RFC 6749 A.2).
 pub const CLIENT_SECRET: &str = "test:secret+with%odd chars/=";
 
 pub fn admin_database_url() -> String {

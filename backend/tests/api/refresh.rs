@@ -1,5 +1,6 @@
 //! Token refresh: exactly once under concurrency (one process or two), rotation persisted,
-//! terminal failures end the session, identity changes refused (catalogue A16, H04).
+//! terminal failures end the session, identity changes refused (relying-party cases A16, G08
+//! and H04, docs/relying-party-cases.md).
 
 use std::time::Duration;
 

@@ -1,4 +1,5 @@
-//! Security catalogue, section G (database side): the session store down and back.
+//! The session store down and back: cases G01–G05 of the relying-party cases
+//! (docs/relying-party-cases.md).
 
 use std::time::Duration;
 

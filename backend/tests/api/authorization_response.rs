@@ -1,5 +1,6 @@
-//! Security catalogue, section B: the authorization request and response. Cases driven by
-//! the real provider live in `login.rs` (B01–B04, B07–B09, B13, named by id).
+//! The authorization request and response: cases B05, B06 and B09–B12 of the relying-party
+//! cases (docs/relying-party-cases.md). Cases driven by the real provider live in `login.rs`
+//! (B01–B04, B07–B09, B13, named by id).
 
 use reqwest::StatusCode;
 

@@ -1,7 +1,7 @@
-//! Security catalogue, section A: ID token and provider-response validation
-//! (../shared/SECURITY-CASES.md). Most cases need a provider that misbehaves on cue: the
-//! fake one. A13 (UserInfo) does not apply: the BFF takes claims from the verified ID token
-//! and never calls UserInfo. A16 (refresh) belongs to the token-refresh work.
+//! ID token and provider-response validation: cases A01–A16 of the relying-party cases
+//! (docs/relying-party-cases.md). Most need a provider that misbehaves on cue: the fake one.
+//! A13 (UserInfo) does not apply: the BFF takes claims from the verified ID token and never
+//! calls UserInfo. A16 (a refreshed ID token) is in `refresh.rs`.
 
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};

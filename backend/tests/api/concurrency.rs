@@ -1,4 +1,5 @@
-//! Security catalogue, section H: correctness under concurrency (no timings asserted).
+//! Correctness under concurrency, no timings asserted: cases H01–H03 and H05 (with D12) of
+//! the relying-party cases (docs/relying-party-cases.md); H04 is in `refresh.rs`.
 
 use std::collections::HashSet;
 

@@ -1,5 +1,6 @@
-//! Security catalogue, section D: logout and back-channel logout, with logout tokens signed
-//! by the fake provider (the real one is in `backchannel.rs`).
+//! Logout and back-channel logout: cases D01 and D03–D11 of the relying-party cases
+//! (docs/relying-party-cases.md), with logout tokens signed by the fake provider (the real
+//! one is in `backchannel.rs`; D12 is in `concurrency.rs`).
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -1,6 +1,6 @@
-//! Security catalogue, section C: sessions across keys, replicas and restarts. Single-app
-//! cases live in `login.rs` and `me.rs` (named by id); store-level ones in
-//! `session_store.rs`.
+//! Sessions across keys, replicas and restarts: cases C01, C06 and C09 of the relying-party
+//! cases (docs/relying-party-cases.md). Single-app cases live in `login.rs` and `me.rs`
+//! (named by id); store-level ones in `session_store.rs`.
 
 use reqwest::StatusCode;
 

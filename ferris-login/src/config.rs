@@ -293,6 +293,12 @@ fn parse_upstreams(raw: Option<&str>) -> Result<Vec<Upstream>, ConfigError> {
     Ok(upstreams)
 }
 
+/// Other products' names for the seed's variables: (seed name, alias).
+const ALIASES: [(&str, &str); 2] = [
+    ("AUTH0_BASE_URL", "APP_BASE_URL"),
+    ("AUTH0_ISSUER_BASE_URL", "AUTH0_DOMAIN"),
+];
+
 impl Config {
     /// Reads the process environment, after loading `.env.local` and `.env` if present (the
     /// process environment wins).
@@ -304,8 +310,15 @@ impl Config {
     }
 
     /// Builds the configuration from any variable lookup (tests pass a map).
+    ///
+    /// The seed's names (`AUTH0_BASE_URL`, `AUTH0_ISSUER_BASE_URL`) also answer to
+    /// `@auth0/nextjs-auth0` v4's (`APP_BASE_URL`, `AUTH0_DOMAIN`, a bare tenant domain); the
+    /// seed's name wins when both are set.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &'static str| lookup(name).filter(|v| !v.trim().is_empty());
+        let present = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let get = |name: &'static str| {
+            present(name).or_else(|| ALIASES.iter().find(|(seed, _)| *seed == name).and_then(|(_, alias)| present(alias)))
+        };
         let required = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
 
         let base_url = BaseUrl::parse(&required("AUTH0_BASE_URL")?)
@@ -686,6 +699,21 @@ mod tests {
             Duration::from_secs(604_800)
         );
         assert_eq!(config.listen_addr.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn nextjs_auth0_v4_names_work_and_the_seeds_names_win() {
+        let mut vars = valid();
+        vars.remove("AUTH0_BASE_URL");
+        vars.remove("AUTH0_ISSUER_BASE_URL");
+        vars.insert("APP_BASE_URL", "http://localhost:3000".into());
+        vars.insert("AUTH0_DOMAIN", "tenant.us.auth0.com".into());
+        let config = load(&vars).unwrap();
+        assert_eq!(config.base_url.origin(), "http://localhost:3000");
+        assert_eq!(config.issuer.as_str(), "https://tenant.us.auth0.com");
+
+        vars.insert("AUTH0_BASE_URL", "http://localhost:8080".into());
+        assert_eq!(load(&vars).unwrap().base_url.origin(), "http://localhost:8080");
     }
 
     #[test]

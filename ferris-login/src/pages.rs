@@ -114,10 +114,10 @@ fn login_location(req: &HttpRequest, state: &AppState) -> String {
     let query: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("returnTo", page)
         .finish();
-    state.config.base_url.join_path(&format!(
-        "{}/auth/login?{query}",
-        state.config.api_prefix
-    ))
+    state
+        .config
+        .base_url
+        .join_path(&format!("{}/auth/login?{query}", state.config.api_prefix))
 }
 
 impl FromRequest for LoginRequired {

@@ -95,6 +95,7 @@ pub struct AuthBuilder {
     clock: SharedClock,
     hooks: Hooks,
     admin_routes: bool,
+    pool: Option<PgPool>,
 }
 
 impl std::fmt::Debug for AuthBuilder {
@@ -121,6 +122,15 @@ impl AuthBuilder {
     /// with `/`, without a trailing `/`.
     pub fn api_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.config.api_prefix = prefix.into();
+        self
+    }
+
+    /// Keep sessions in the app's own pool instead of opening one from `DATABASE_URL` (which
+    /// then only serves the migrations and, with the cache on, the `LISTEN` connection; see
+    /// `DATABASE_DIRECT_URL`). Give it a `statement_timeout`: a stuck database should turn
+    /// into 503s, not requests that hang.
+    pub fn pool(mut self, pool: PgPool) -> Self {
+        self.pool = Some(pool);
         self
     }
 
@@ -163,12 +173,16 @@ impl AuthBuilder {
             clock,
             hooks,
             admin_routes,
+            pool,
         } = self;
         config.check_api_prefix()?;
-        let pool = pool_options(config.database_max_connections)
-            .connect_with(database_options(&config)?)
-            .await
-            .context("connecting to DATABASE_URL")?;
+        let pool = match pool {
+            Some(pool) => pool,
+            None => pool_options(config.database_max_connections)
+                .connect_with(database_options(&config)?)
+                .await
+                .context("connecting to DATABASE_URL")?,
+        };
         run_migrations(&config, &LIBRARY_MIGRATIONS).await?;
 
         let config = Arc::new(config);
@@ -308,6 +322,7 @@ impl Auth {
             clock: Arc::new(SystemClock),
             hooks: Hooks::default(),
             admin_routes: false,
+            pool: None,
         }
     }
 

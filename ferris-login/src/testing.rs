@@ -127,7 +127,10 @@ pub struct TestSessionError(#[source] Box<dyn std::error::Error + Send + Sync>);
 impl Auth {
     /// Signs `user` in without a provider and returns the session cookie (see the
     /// [`testing`](crate::testing) module).
-    pub async fn sign_in_for_test(&self, user: TestUser) -> Result<Cookie<'static>, TestSessionError> {
+    pub async fn sign_in_for_test(
+        &self,
+        user: TestUser,
+    ) -> Result<Cookie<'static>, TestSessionError> {
         Ok(self.test_session(user).await?.cookie)
     }
 

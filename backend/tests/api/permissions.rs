@@ -98,7 +98,10 @@ async fn the_first_login_after_a_key_rotation_keeps_its_permissions() {
     .await;
     let before = Browser::new();
     fake.set(|k| k.access_token = Some(access_token(&fake, API, Signing::Good)));
-    assert_eq!(app.login_via_fake(&before).await.status(), StatusCode::FOUND);
+    assert_eq!(
+        app.login_via_fake(&before).await.status(),
+        StatusCode::FOUND
+    );
 
     // From now on a new key (kid key-2) signs both tokens.
     let now = time::OffsetDateTime::now_utc().unix_timestamp();

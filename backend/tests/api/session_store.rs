@@ -11,8 +11,8 @@ use ferris_login::{
     session::{
         sessions::NoLease,
         store::{self, Envelope},
-        CacheSettings, NewSession, PgSessionStore, SessionCache,
-        SessionId, SessionView, Sessions, StoredTokens, Timeouts,
+        CacheSettings, NewSession, PgSessionStore, SessionCache, SessionId, SessionView, Sessions,
+        StoredTokens, Timeouts,
     },
 };
 use sqlx::{postgres::PgPoolOptions, PgPool};
@@ -255,39 +255,55 @@ both!(ending_a_session_is_final, |f| {
     assert_eq!(rows(&f.pool).await, 0);
 });
 
-both!(the_apps_data_is_stored_with_the_session_and_loaded_back, |f| {
-    let (key, _) = signed_in(&f, "sub-1").await;
-    let mut state = f.store.load(&key).await.unwrap().unwrap();
-    state.insert("cart".into(), r#"["book",2]"#.into());
-    let key = f.store.update(key, state, &ttl()).await.unwrap();
-    let again = f.store.load(&key).await.unwrap().unwrap();
-    assert_eq!(again["cart"], r#"["book",2]"#);
-    assert!(again.contains_key(store::RESERVED_KEY));
-    let stored: serde_json::Value = sqlx::query_scalar("SELECT app_data FROM sessions")
-        .fetch_one(&f.pool)
-        .await
-        .unwrap();
-    assert_eq!(stored, serde_json::json!({"cart": ["book", 2]}), "the envelope is never stored");
+both!(
+    the_apps_data_is_stored_with_the_session_and_loaded_back,
+    |f| {
+        let (key, _) = signed_in(&f, "sub-1").await;
+        let mut state = f.store.load(&key).await.unwrap().unwrap();
+        state.insert("cart".into(), r#"["book",2]"#.into());
+        let key = f.store.update(key, state, &ttl()).await.unwrap();
+        let again = f.store.load(&key).await.unwrap().unwrap();
+        assert_eq!(again["cart"], r#"["book",2]"#);
+        assert!(again.contains_key(store::RESERVED_KEY));
+        let stored: serde_json::Value = sqlx::query_scalar("SELECT app_data FROM sessions")
+            .fetch_one(&f.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            stored,
+            serde_json::json!({"cart": ["book", 2]}),
+            "the envelope is never stored"
+        );
 
-    // Removing it is stored too.
-    let mut state = again;
-    state.remove("cart");
-    let key = f.store.update(key, state, &ttl()).await.unwrap();
-    assert!(!f.store.load(&key).await.unwrap().unwrap().contains_key("cart"));
-});
+        // Removing it is stored too.
+        let mut state = again;
+        state.remove("cart");
+        let key = f.store.update(key, state, &ttl()).await.unwrap();
+        assert!(!f
+            .store
+            .load(&key)
+            .await
+            .unwrap()
+            .unwrap()
+            .contains_key("cart"));
+    }
+);
 
-both!(data_over_the_cap_is_an_error_and_the_stored_data_stays, |f| {
-    let (key, _) = signed_in(&f, "sub-1").await;
-    let mut state = f.store.load(&key).await.unwrap().unwrap();
-    state.insert("theme".into(), r#""dark""#.into());
-    let key = f.store.update(key, state.clone(), &ttl()).await.unwrap();
-    let huge = format!("\"{}\"", "x".repeat(ferris_login::MAX_APP_DATA_BYTES));
-    state.insert("notes".into(), huge);
-    assert!(f.store.update(copy(&key), state, &ttl()).await.is_err());
-    let kept = f.store.load(&key).await.unwrap().unwrap();
-    assert_eq!(kept["theme"], r#""dark""#);
-    assert!(!kept.contains_key("notes"));
-});
+both!(
+    data_over_the_cap_is_an_error_and_the_stored_data_stays,
+    |f| {
+        let (key, _) = signed_in(&f, "sub-1").await;
+        let mut state = f.store.load(&key).await.unwrap().unwrap();
+        state.insert("theme".into(), r#""dark""#.into());
+        let key = f.store.update(key, state.clone(), &ttl()).await.unwrap();
+        let huge = format!("\"{}\"", "x".repeat(ferris_login::MAX_APP_DATA_BYTES));
+        state.insert("notes".into(), huge);
+        assert!(f.store.update(copy(&key), state, &ttl()).await.is_err());
+        let kept = f.store.load(&key).await.unwrap().unwrap();
+        assert_eq!(kept["theme"], r#""dark""#);
+        assert!(!kept.contains_key("notes"));
+    }
+);
 
 both!(the_store_deletes_what_actix_session_purges, |f| {
     let (key, _) = signed_in(&f, "sub-1").await;

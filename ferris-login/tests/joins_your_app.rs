@@ -204,7 +204,10 @@ async fn a_signed_in_user_sees_the_page_and_it_is_never_cached() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(res.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
+    assert_eq!(
+        res.headers().get(header::CACHE_CONTROL).unwrap(),
+        "no-store"
+    );
     assert!(res.headers().contains_key(header::CONTENT_SECURITY_POLICY));
     assert_eq!(test::read_body(res).await, "<h1>Alice Liddell</h1>");
     app.stop().await;

@@ -849,7 +849,7 @@ mod baseline_server {
     pub fn run(port: u16, database_url: String) -> anyhow::Result<()> {
         actix_web::rt::System::new().block_on(async move {
             // The app's own pool settings: "one read" costs there what it costs in the app.
-            let pool = ferris_login::server::pool_options(10)
+            let pool = ferris_login::database::pool_options(10)
                 .connect(&database_url)
                 .await?;
             HttpServer::new(move || {

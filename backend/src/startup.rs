@@ -45,8 +45,8 @@ impl Application {
         let auth = Auth::builder(config)
             .clock(clock)
             .admin_routes(true)
-            .build()
-            .await?;
+            .build()?;
+        auth.start().await?;
         auth.migrate(&MIGRATIONS).await?;
         let port = listener.local_addr()?.port();
         let (app, pool, clock) = (auth.clone(), auth.pool().clone(), auth.clock());

@@ -61,9 +61,11 @@ macro_rules! internal_modules {
 internal_modules!(
     admin,
     auth,
+    builder,
     client,
     config,
     crypto,
+    database,
     error,
     health,
     metrics,
@@ -73,6 +75,7 @@ internal_modules!(
     rate_limit,
     secret_strength,
     security_headers,
+    serve,
     server,
     session,
     shutdown,
@@ -101,11 +104,12 @@ pub use auth::guards::{
     Admin, HasPermission, HasRole, Permission, Require, RequirePermission, RequireRole,
     Requirement, Role,
 };
+pub use builder::{AuthBuilder, StartError};
 pub use config::{Config, ConfigError};
 pub use error::ApiError;
 pub use hooks::{Login, Refusal, SaveCause, SessionUpdate};
 pub use pages::{LoginRequired, PageRefusal};
-pub use server::{Auth, AuthBuilder};
+pub use server::Auth;
 pub use session::{
     AccessToken, CurrentSession, LogoutRedirect, OptionalSession, SessionId, MAX_APP_DATA_BYTES,
 };

@@ -14,7 +14,7 @@ const OLD_CHECKSUM: &str = "2bbed0b63e3f88f4886dd740715c4da99a3b062523b9597f9922
 /// Rewrites the old record of [`VERSION`] to the current file's checksum and description;
 /// does nothing on a new database or one already repaired.
 pub(crate) async fn repair_split_migration(conn: &mut PgConnection) -> anyhow::Result<()> {
-    let Some(current) = super::server::library_migration(VERSION) else {
+    let Some(current) = crate::database::library_migration(VERSION) else {
         return Ok(());
     };
     let old = hex_decode(OLD_CHECKSUM);
@@ -59,7 +59,7 @@ mod tests {
 
     #[test]
     fn the_current_file_differs_from_the_old_one() {
-        let current = crate::server::library_migration(VERSION).expect("the split migration");
+        let current = crate::database::library_migration(VERSION).expect("the split migration");
         assert_ne!(current.checksum.as_ref(), hex_decode(OLD_CHECKSUM).as_slice());
         assert_eq!(current.description, "session network");
     }

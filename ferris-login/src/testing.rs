@@ -136,7 +136,7 @@ impl Auth {
 
     /// [`sign_in_for_test`](Self::sign_in_for_test), also giving the session's id.
     pub async fn test_session(&self, user: TestUser) -> Result<TestSession, TestSessionError> {
-        let (state, cookie_config) = self.testing_parts();
+        let (state, cookie_config) = (&self.inner.state, &self.inner.session_cookie);
         let now = state.clock.now();
         let mut profile = user.user;
         profile.issuer = state.config.issuer.as_str().to_owned();

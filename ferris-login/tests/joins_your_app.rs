@@ -150,8 +150,8 @@ impl TestApp {
         let auth = Auth::builder(config(&db.url))
             .pool(pool)
             .build()
-            .await
-            .expect("builds without a provider");
+            .expect("builds: no I/O");
+        auth.start().await.expect("starts without a provider");
         Self { auth, db }
     }
 
@@ -425,4 +425,22 @@ async fn roles_permissions_and_claims_of_a_test_user_reach_me() {
     assert_eq!(me["permissions"], json!(["read:reports"]));
     assert_eq!(me["extra"]["plan"], "pro");
     app.stop().await;
+}
+
+#[actix_web::test]
+async fn building_does_no_io_and_starting_names_what_failed() {
+    // Nothing listens on port 9: building must not notice, starting must say so.
+    let auth = Auth::builder(config("postgres://postgres@127.0.0.1:9/nowhere"))
+        .build()
+        .expect("building opens no connection");
+    let err = auth.start().await.expect_err("the database is unreachable");
+    assert!(
+        matches!(err, ferris_login::StartError::Database { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("DATABASE_DIRECT_URL (or DATABASE_URL)"),
+        "{err}"
+    );
 }

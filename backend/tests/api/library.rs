@@ -87,7 +87,8 @@ async fn spawn_third_party_with(
     let builder = Auth::builder(config)
         .clock(Arc::new(clock.clone()))
         .api_prefix(prefix);
-    let auth = hooks(builder).build().await.expect("the library starts");
+    let auth = hooks(builder).build().expect("the library builds");
+    auth.start().await.expect("the library starts");
     let app = auth.clone();
     let server = HttpServer::new(move || {
         App::new()
@@ -364,8 +365,7 @@ async fn spawn_on_database(url: &str) -> Auth {
             .map(|(_, v)| (*v).to_owned())
     })
     .unwrap();
-    Auth::builder(config)
-        .build()
-        .await
-        .expect("starts on the old database")
+    let auth = Auth::builder(config).build().expect("builds");
+    auth.start().await.expect("starts on the old database");
+    auth
 }

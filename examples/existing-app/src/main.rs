@@ -10,7 +10,8 @@ async fn main() -> anyhow::Result<()> {
     // The app's own pool and migrations; the library keeps its sessions in the same pool.
     let pool = sqlx::PgPool::connect(&std::env::var("DATABASE_URL")?).await?;
     sqlx::migrate!().set_ignore_missing(true).run(&pool).await?;
-    let auth = Auth::builder(config).pool(pool.clone()).build().await?;
+    let auth = Auth::builder(config).pool(pool.clone()).build()?;
+    auth.start().await?;
     let reports = existing_app::Reports::from_env()?;
     let app = auth.clone();
     HttpServer::new(move || {

@@ -49,11 +49,8 @@ async fn setup() -> Setup {
         })
     })
     .unwrap();
-    let auth = Auth::builder(config)
-        .pool(pool.clone())
-        .build()
-        .await
-        .unwrap();
+    let auth = Auth::builder(config).pool(pool.clone()).build().unwrap();
+    auth.start().await.unwrap();
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -1,0 +1,369 @@
+//! [`AuthBuilder`]: the options, [`build`](AuthBuilder::build) (no I/O: it only assembles),
+//! and [`Auth::start`] (the one call that talks to the database and the provider, and starts
+//! the background tasks). [`StartError`] says what went wrong, by name.
+
+use std::{future::Future, net::TcpListener, sync::Arc, time::Duration};
+
+use actix_web::web;
+use openidconnect::core::CoreJwsSigningAlgorithm;
+use sqlx::{migrate::Migrator, postgres::PgPoolOptions, PgPool};
+use tokio::sync::Mutex;
+
+use crate::{
+    auth::transaction::TransactionCookies,
+    clock::{SharedClock, SystemClock},
+    config::{Config, ConfigError},
+    crypto::Keyring,
+    database::{self, database_options, direct_options, pool_options, LIBRARY_MIGRATIONS},
+    hooks::{Hooks, Login, Refusal, SessionUpdate},
+    metrics,
+    oidc::{http::ProviderHttp, ProviderHandle},
+    rate_limit::RateLimits,
+    security_headers::SecurityHeaders,
+    server::{Auth, Inner},
+    session::{
+        invalidation, PgSessionStore, Refresher, SessionCache, SessionCookieConfig, Sessions,
+        Timeouts,
+    },
+    shutdown::Draining,
+    spa::Spa,
+    state::AppState,
+    sweeper,
+};
+
+/// Why the login layer could not be built or started.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration is invalid (names the variable).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The database could not be reached, or its URL is malformed.
+    #[error("database ({what}): {source}")]
+    Database {
+        /// What was being done (or the variable at fault).
+        what: &'static str,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// This crate's (or the app's) migrations failed.
+    #[error("running database migrations: {0}")]
+    Migrations(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The metrics listener could not bind `METRICS_ADDR`.
+    #[error("binding METRICS_ADDR {addr}: {source}")]
+    Metrics {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Something else in setting up (an HTTP client, say).
+    #[error("{0}")]
+    Other(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StartError {
+    pub(crate) fn database(
+        what: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        StartError::Database {
+            what,
+            source: source.into(),
+        }
+    }
+}
+
+///
+/// ```no_run
+/// use ferris_login::{Auth, Config, Login, Refusal};
+///
+/// # async fn run() -> anyhow::Result<()> {
+/// let auth = Auth::builder(Config::from_env()?)
+///     .after_callback(|login: Login| async move {
+///         match login.claim("email_verified").and_then(|v| v.as_bool()) {
+///             Some(true) => Ok(login),
+///             _ => Err(Refusal::new("email_not_verified")),
+///         }
+///     })
+///     .build()?;
+/// auth.start().await?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct AuthBuilder {
+    config: Config,
+    clock: SharedClock,
+    hooks: Hooks,
+    admin_routes: bool,
+    pool: Option<PgPool>,
+}
+
+impl std::fmt::Debug for AuthBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthBuilder")
+            .field("api_prefix", &self.config.api_prefix)
+            .field("hooks", &self.hooks)
+            .field("admin_routes", &self.admin_routes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthBuilder {
+    /// The clock sessions and tokens are timed by (tests pass a
+    /// [`ManualClock`](crate::clock::ManualClock)).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Where [`Auth::api`] mounts: `/api` by default, so the auth routes are `/api/auth/login`
+    /// and so on. The provider's callback follows (`AUTH0_BASE_URL` + prefix +
+    /// `/auth/callback`). A path of lowercase letters, digits, `-`, `_` and `/`, starting
+    /// with `/`, without a trailing `/`.
+    pub fn api_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.config.api_prefix = prefix.into();
+        self
+    }
+
+    /// Keep sessions in the app's own pool instead of opening one from `DATABASE_URL` (which
+    /// then only serves the migrations and, with the cache on, the `LISTEN` connection; see
+    /// `DATABASE_DIRECT_URL`). Give it a `statement_timeout`: a stuck database should turn
+    /// into 503s, not requests that hang.
+    pub fn pool(mut self, pool: PgPool) -> Self {
+        self.pool = Some(pool);
+        self
+    }
+
+    /// Also mount the administration routes (`/api/admin/sessions`, revoke a user's
+    /// sessions), for users with the `admin` role. Off by default.
+    pub fn admin_routes(mut self, on: bool) -> Self {
+        self.admin_routes = on;
+        self
+    }
+
+    /// Runs after the provider's tokens are verified and before the session exists: inspect
+    /// the claims, add custom claims to [`Login::user_mut`], or refuse the login with a
+    /// [`Refusal`] (the SPA shows `login_refused` and the reason).
+    pub fn after_callback<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Login) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Login, Refusal>> + Send + 'static,
+    {
+        self.hooks.set_after_callback(hook);
+        self
+    }
+
+    /// Runs each time a session is written from the provider's tokens, at login (after
+    /// [`after_callback`](Self::after_callback)) and after a refresh: the last word on the
+    /// user that is stored.
+    pub fn before_session_saved(
+        mut self,
+        hook: impl Fn(&mut SessionUpdate<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.set_before_session_saved(hook);
+        self
+    }
+
+    /// Assembles the login layer: **no I/O** (no connection opened, nothing spawned; the
+    /// built SPA's `index.html` is read from `FRONTEND_DIST`, if there). Without
+    /// [`pool`](Self::pool), the pool connects lazily to `DATABASE_URL`. Then call
+    /// [`Auth::start`] once, in your runtime, before serving.
+    pub fn build(self) -> Result<Auth, StartError> {
+        let AuthBuilder {
+            config,
+            clock,
+            hooks,
+            admin_routes,
+            pool,
+        } = self;
+        config.check_api_prefix()?;
+        let pool = match pool {
+            Some(pool) => pool,
+            None => pool_options(config.database_max_connections)
+                .connect_lazy_with(database_options(&config)?),
+        };
+        let config = Arc::new(config);
+        let http = || ProviderHttp::new(config.http_timeout).map_err(|e| StartError::Other(e.into()));
+        let provider = Arc::new(ProviderHandle::new(config.clone(), http()?));
+        let keys = Arc::new(Keyring::from_secrets(config.secret_strings()));
+        let cache = Arc::new(match config.session_cache {
+            Some(settings) => SessionCache::new(settings),
+            None => SessionCache::disabled(),
+        });
+        let sessions = Sessions::new(
+            pool.clone(),
+            clock.clone(),
+            keys.clone(),
+            Timeouts {
+                idle: config.session_idle_timeout,
+                absolute: config.session_absolute_timeout,
+            },
+            cache.clone(),
+        );
+        let allowed_algs = config
+            .id_token_algs
+            .iter()
+            .map(|a| serde_json::from_value(serde_json::Value::String(a.clone())))
+            .collect::<Result<Vec<CoreJwsSigningAlgorithm>, _>>()
+            .map_err(|_| {
+                StartError::Config(ConfigError::Invalid {
+                    name: "ID_TOKEN_SIGNING_ALGS",
+                    reason: "names an algorithm this build does not know".into(),
+                })
+            })?;
+        let https = config.base_url.is_https();
+        let spa = Spa::load(&config.frontend_dist);
+        let issuer_origin = url::Url::parse(config.issuer.as_str())
+            .ok()
+            .map(|u| u.origin().ascii_serialization());
+        let headers = web::Data::new(SecurityHeaders::new(
+            &spa.script_hashes,
+            issuer_origin.as_deref(),
+            https,
+            &config.api_prefix,
+        ));
+        let refresher = web::Data::new(Refresher::new(
+            config.clone(),
+            provider.clone(),
+            sessions.clone(),
+            clock.clone(),
+            allowed_algs.clone(),
+            hooks.clone(),
+        ));
+        let state = web::Data::new(AppState {
+            config: config.clone(),
+            keys: keys.clone(),
+            provider,
+            pool,
+            sessions: sessions.clone(),
+            clock,
+            txn_cookies: TransactionCookies::new(https),
+            allowed_algs,
+            // The same settings as for the provider: redirects off, timeouts on.
+            api_client: http()?.inner().clone(),
+            hooks,
+        });
+        let session_cookie = web::Data::new(SessionCookieConfig::new(
+            &keys,
+            https,
+            config.session_absolute_timeout,
+        ));
+        Ok(Auth {
+            inner: Arc::new(Inner {
+                store: PgSessionStore::new(sessions.clone()),
+                limits: RateLimits::new(config.rate_limit_per_minute, &config.trusted_proxies),
+                sessions: web::Data::new(sessions),
+                timed: config.metrics_addr.is_some(),
+                config,
+                state,
+                headers,
+                session_cookie,
+                refresher,
+                cache,
+                draining: web::Data::new(Draining::default()),
+                spa,
+                admin_routes,
+                started: Mutex::new(false),
+                metrics: Mutex::new(None),
+                metrics_port: std::sync::OnceLock::new(),
+                background: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+}
+
+impl Auth {
+    /// Reads the configuration from the environment (and `.env`), [`build`](AuthBuilder::build)s
+    /// with the defaults and [`start`](Self::start)s.
+    pub async fn from_env() -> Result<Self, StartError> {
+        let auth = Self::builder(Config::from_env()?).build()?;
+        auth.start().await?;
+        Ok(auth)
+    }
+
+    /// Options before [`build`](AuthBuilder::build): the app's pool, hooks, clock, prefix,
+    /// admin routes.
+    pub fn builder(config: Config) -> AuthBuilder {
+        AuthBuilder {
+            config,
+            clock: Arc::new(SystemClock),
+            hooks: Hooks::default(),
+            admin_routes: false,
+            pool: None,
+        }
+    }
+
+    /// **The one call that does I/O**, once, before serving (later calls do nothing):
+    /// - applies this crate's migrations (on `DATABASE_DIRECT_URL`, else `DATABASE_URL`);
+    /// - discovers the provider (one that is down is only a warning: logins retry);
+    /// - starts the background tasks: the sweeper of expired rows, the session cache's
+    ///   invalidation listener (with the cache on), the metrics listener (with
+    ///   `METRICS_ADDR`), all stopped by [`close`](Self::close).
+    ///
+    /// Call it inside the runtime that serves (it spawns tasks there).
+    pub async fn start(&self) -> Result<(), StartError> {
+        let inner = &self.inner;
+        let mut started = inner.started.lock().await;
+        if *started {
+            return Ok(());
+        }
+        let config = &inner.config;
+        database::run_migrations(config, &LIBRARY_MIGRATIONS).await?;
+        if let Err(err) = inner.state.provider.get().await {
+            tracing::warn!(
+                error = %err,
+                "starting without the identity provider; logins will retry discovery"
+            );
+        }
+        let sessions = inner.sessions.get_ref().clone();
+        let pool = inner.state.pool.clone();
+        if let Some(addr) = config.metrics_addr {
+            let listener =
+                TcpListener::bind(addr).map_err(|source| StartError::Metrics { addr, source })?;
+            let port = listener
+                .local_addr()
+                .map_err(|source| StartError::Metrics { addr, source })?
+                .port();
+            let sources = metrics::Sources {
+                sessions: sessions.clone(),
+                pool: pool.clone(),
+                refresher: inner.refresher.clone().into_inner(),
+            };
+            let server = metrics::server(listener, sources)
+                .map_err(|source| StartError::Metrics { addr, source })?;
+            let _ = inner.metrics_port.set(port);
+            *inner.metrics.lock().await = Some(server);
+        }
+        let mut background = inner.background.lock().await;
+        background.push(tokio::spawn(sweeper::run(
+            sessions,
+            pool,
+            inner.state.clock.clone(),
+            config.sweep_interval,
+        )));
+        if inner.cache.is_enabled() {
+            // Its own connection, outside the request pool, and direct: `LISTEN` needs a
+            // session.
+            let listener_pool = PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(3))
+                .connect_lazy_with(direct_options(config)?);
+            background.push(tokio::spawn(invalidation::run(
+                listener_pool,
+                inner.cache.clone(),
+            )));
+        }
+        *started = true;
+        Ok(())
+    }
+
+    /// Applies your app's own migrations (for example `sqlx::migrate!("./migrations")`) on the
+    /// direct connection, beside this crate's. Both share sqlx's table, so each leaves the
+    /// other's versions alone: keep your version numbers apart from ours (ours are dates in
+    /// 2026, `20261127…` and later).
+    pub async fn migrate(&self, migrations: &Migrator) -> Result<(), StartError> {
+        database::run_migrations(&self.inner.config, migrations).await
+    }
+}

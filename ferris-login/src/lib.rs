@@ -105,7 +105,7 @@ pub use auth::guards::{
     Requirement, Role,
 };
 pub use builder::{AuthBuilder, StartError};
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigBuilder, ConfigError};
 pub use error::ApiError;
 pub use hooks::{Login, Refusal, SaveCause, SessionUpdate};
 pub use pages::{LoginRequired, PageRefusal};

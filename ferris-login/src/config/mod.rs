@@ -293,6 +293,10 @@ fn parse_upstreams(raw: Option<&str>) -> Result<Vec<Upstream>, ConfigError> {
     Ok(upstreams)
 }
 
+mod builder;
+
+pub use builder::ConfigBuilder;
+
 /// Other products' names for the seed's variables: (seed name, alias).
 const ALIASES: [(&str, &str); 2] = [
     ("AUTH0_BASE_URL", "APP_BASE_URL"),
@@ -307,6 +311,11 @@ impl Config {
             let _ = dotenvy::from_filename(file);
         }
         Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The configuration in code, with the same checks (see [`ConfigBuilder`]).
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
     }
 
     /// Builds the configuration from any variable lookup (tests pass a map).

@@ -9,6 +9,11 @@
 //! - A signed-out visitor is redirected to `/api/auth/login?returnTo=<this page>` instead of
 //!   getting a 401; the login validates `returnTo` as it always does (same origin, no API
 //!   paths).
+//! - The session cookie is `SameSite=Strict`: a navigation that arrives from another site (the
+//!   provider's redirect after login, a link in an email) does not carry it. Such a request
+//!   gets a tiny page that reloads the same address from our own origin, which carries the
+//!   cookie; only if that one has no session either does the browser go to the login. Without
+//!   this hop, the first page after every login would loop back to the provider.
 //!
 //! What the pages answer is personal: every response is `Cache-Control: no-store`.
 
@@ -62,6 +67,9 @@ impl Deref for LoginRequired {
 /// Why [`LoginRequired`] did not let a request through.
 #[derive(Debug)]
 pub enum PageRefusal {
+    /// A navigation from another site, which cannot carry the `SameSite=Strict` cookie: load
+    /// the same page again from our origin.
+    Reload,
     /// Signed out: to the login, and back to `return_to` after.
     Login {
         /// The login's address, with `returnTo`.
@@ -76,6 +84,7 @@ pub enum PageRefusal {
 impl std::fmt::Display for PageRefusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            PageRefusal::Reload => f.write_str("cross-site navigation: reloaded from our origin"),
             PageRefusal::Login { .. } => f.write_str("not signed in: redirected to the login"),
             PageRefusal::Api(err) => err.fmt(f),
         }
@@ -89,6 +98,7 @@ impl ResponseError for PageRefusal {
                 see_other: true, ..
             } => StatusCode::SEE_OTHER,
             PageRefusal::Login { .. } => StatusCode::FOUND,
+            PageRefusal::Reload => StatusCode::OK,
             PageRefusal::Api(err) => err.status_code(),
         }
     }
@@ -99,9 +109,28 @@ impl ResponseError for PageRefusal {
                 .insert_header((header::LOCATION, location.as_str()))
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .finish(),
+            PageRefusal::Reload => HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .body(RELOAD_PAGE),
             PageRefusal::Api(err) => err.error_response(),
         }
     }
+}
+
+/// Loads the same address again, from our own origin (so the `SameSite=Strict` cookie comes
+/// along). No script: the CSP allows none inline.
+const RELOAD_PAGE: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta http-equiv=\"refresh\" content=\"0\"><title>Continuing…</title></head>\
+<body><p><a href=\"\">Continue</a></p></body></html>";
+
+/// A top-level navigation that came from another site (fetch metadata): its request cannot
+/// have carried the `SameSite=Strict` session cookie.
+fn is_cross_site_navigation(req: &HttpRequest) -> bool {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    (req.method() == Method::GET || req.method() == Method::HEAD)
+        && header("sec-fetch-mode") == Some("navigate")
+        && matches!(header("sec-fetch-site"), Some("cross-site" | "same-site"))
 }
 
 /// The login's address for a browser on `req`'s page, coming back to it.
@@ -130,6 +159,9 @@ impl FromRequest for LoginRequired {
         Box::pin(async move {
             match session.await {
                 Ok(session) => Ok(LoginRequired(session)),
+                Err(ApiError::Unauthenticated) if is_cross_site_navigation(&req) => {
+                    Err(PageRefusal::Reload)
+                }
                 Err(ApiError::Unauthenticated) => {
                     let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| {
                         PageRefusal::Api(ApiError::Internal(anyhow::anyhow!(

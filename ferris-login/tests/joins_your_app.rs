@@ -186,6 +186,50 @@ async fn a_signed_out_browser_is_sent_to_the_login_and_back_to_the_page() {
     app.stop().await;
 }
 
+/// The session cookie is `SameSite=Strict`, so the provider's redirect after login (or a link
+/// from another site) arrives without it: the page reloads itself from our origin first, and
+/// only that request, which carries the cookie, decides.
+#[actix_web::test]
+async fn a_navigation_from_another_site_reloads_from_our_origin_before_deciding() {
+    let app = TestApp::start().await;
+    let service = service!(app);
+    let cross_site = test::call_service(
+        &service,
+        test::TestRequest::get()
+            .uri("/account")
+            .insert_header(("Sec-Fetch-Site", "cross-site"))
+            .insert_header(("Sec-Fetch-Mode", "navigate"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(cross_site.status(), StatusCode::OK);
+    assert_eq!(
+        cross_site.headers().get(header::CACHE_CONTROL).unwrap(),
+        "no-store"
+    );
+    let page = String::from_utf8(test::read_body(cross_site).await.to_vec()).unwrap();
+    assert!(
+        page.contains(r#"<meta http-equiv="refresh" content="0">"#),
+        "{page}"
+    );
+
+    let same_origin = test::call_service(
+        &service,
+        test::TestRequest::get()
+            .uri("/account")
+            .insert_header(("Sec-Fetch-Site", "same-origin"))
+            .insert_header(("Sec-Fetch-Mode", "navigate"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(
+        same_origin.status(),
+        StatusCode::FOUND,
+        "no loop: the reload decides"
+    );
+    app.stop().await;
+}
+
 #[actix_web::test]
 async fn a_signed_in_user_sees_the_page_and_it_is_never_cached() {
     let app = TestApp::start().await;

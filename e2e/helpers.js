@@ -7,6 +7,7 @@
 //   E2E_SHORT_IDLE_URL     the same app with a 20-second idle timeout (expiry tests; optional)
 //   E2E_PROVIDER_DOWN_URL  the same app with an unreachable provider (optional)
 //   E2E_EXAMPLE_URL        the minimal example app (examples/minimal), on ferris-login
+//   E2E_EXISTING_APP_URL   the existing-app example (examples/existing-app; optional)
 //   E2E_CHROMIUM           the browser executable (default /usr/bin/chromium)
 //   E2E_ARTIFACTS          where screenshots go (default e2e/artifacts)
 
@@ -40,6 +41,8 @@ export const SHORT_IDLE_APP = optional('E2E_SHORT_IDLE_URL');
 export const PROVIDER_DOWN_APP = optional('E2E_PROVIDER_DOWN_URL');
 /** The minimal example app: someone else's Actix + Yew app with login added. */
 export const EXAMPLE_APP = required('E2E_EXAMPLE_URL');
+/** The existing-app example: an app with its own server, pool and server-rendered pages. */
+export const EXISTING_APP = optional('E2E_EXISTING_APP_URL');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = process.env.E2E_ARTIFACTS || path.join(here, 'artifacts');

@@ -65,6 +65,8 @@ pub fn run(build: BackendBuild) -> Result<()> {
     };
     // The minimal example server: someone else's Actix app with ferris-login mounted.
     let example_binary = services::build_package("minimal-server")?;
+    // The existing-app example: an app with its own server, pool and pages.
+    let existing_binary = services::build_package("existing-app")?;
 
     let logs = workspace::target_dir().join("e2e");
     fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;
@@ -91,18 +93,26 @@ pub fn run(build: BackendBuild) -> Result<()> {
     // The minimal example app, on a host name of its own.
     let example_port = http::free_port()?;
     let example_url = format!("http://127.0.0.1:{example_port}");
+    // The existing-app example (each browser test has a fresh context: no cookie is shared
+    // with the minimal example on the same host).
+    let existing_port = http::free_port()?;
+    let existing_url = format!("http://127.0.0.1:{existing_port}");
 
     let main_uris = ClientUris::for_app(&base_url, &base_url);
     let short_uris = ClientUris::for_app(&short_url, &short_url);
     let example_uris = ClientUris::for_app(&example_url, &example_url);
+    let existing_uris = ClientUris::for_app(&existing_url, &existing_url);
     let uris = ClientUris {
         redirect: format!(
-            "{},{},{}",
-            main_uris.redirect, short_uris.redirect, example_uris.redirect
+            "{},{},{},{}",
+            main_uris.redirect, short_uris.redirect, example_uris.redirect, existing_uris.redirect
         ),
         post_logout: format!(
-            "{},{},{}",
-            main_uris.post_logout, short_uris.post_logout, example_uris.post_logout
+            "{},{},{},{}",
+            main_uris.post_logout,
+            short_uris.post_logout,
+            example_uris.post_logout,
+            existing_uris.post_logout
         ),
         backchannel: main_uris.backchannel,
     };
@@ -156,6 +166,18 @@ pub fn run(build: BackendBuild) -> Result<()> {
         &logs,
         &logs.join("minimal-example.log"),
     )?;
+    let mut existing_app = Launch {
+        binary: &existing_binary,
+        dist: &example_dist,
+        ..launch
+    }
+    .start(
+        &existing_url,
+        &idp.issuer,
+        existing_port,
+        &logs,
+        &logs.join("existing-app.log"),
+    )?;
     app.wait_for_http(app_port, "/healthz", Duration::from_secs(60))?;
     println!("backend ready at {base_url}");
     short_app.wait_for_http(short_port, "/healthz", Duration::from_secs(60))?;
@@ -164,6 +186,8 @@ pub fn run(build: BackendBuild) -> Result<()> {
     println!("backend with an unreachable provider ready at {down_url}");
     example_app.wait_for_http(example_port, "/healthz", Duration::from_secs(60))?;
     println!("minimal example app ready at {example_url}");
+    existing_app.wait_for_http(existing_port, "/health", Duration::from_secs(60))?;
+    println!("existing-app example ready at {existing_url}");
 
     let artifacts = artifacts_dir();
     fs::create_dir_all(&artifacts)?;
@@ -175,6 +199,7 @@ pub fn run(build: BackendBuild) -> Result<()> {
         .env("E2E_SHORT_IDLE_URL", &short_url)
         .env("E2E_PROVIDER_DOWN_URL", &down_url)
         .env("E2E_EXAMPLE_URL", &example_url)
+        .env("E2E_EXISTING_APP_URL", &existing_url)
         .env("E2E_CHROMIUM", tools::chromium_path())
         .env("E2E_ARTIFACTS", &artifacts);
     let result = cmd::run(&mut node);
@@ -183,6 +208,7 @@ pub fn run(build: BackendBuild) -> Result<()> {
         .and_then(|()| short_app.check_running())
         .and_then(|()| down_app.check_running())
         .and_then(|()| example_app.check_running())
+        .and_then(|()| existing_app.check_running())
         .and_then(|()| idp.service.check_running());
 
     let mut shots: Vec<PathBuf> = fs::read_dir(&artifacts)?
@@ -198,7 +224,8 @@ pub fn run(build: BackendBuild) -> Result<()> {
         }
     }
     println!(
-        "logs: {} (and backend-short-idle.log, backend-provider-down.log, minimal-example.log) \
+        "logs: {} (and backend-short-idle.log, backend-provider-down.log, minimal-example.log, \
+         existing-app.log) \
          and {}",
         logs.join("backend.log").display(),
         logs.join("devidp.log").display()
@@ -206,11 +233,12 @@ pub fn run(build: BackendBuild) -> Result<()> {
 
     if let Err(err) = result {
         eprintln!(
-            "{}{}{}{}{}",
+            "{}{}{}{}{}{}",
             app.tail(),
             short_app.tail(),
             down_app.tail(),
             example_app.tail(),
+            existing_app.tail(),
             idp.service.tail()
         );
         return Err(err.context("end-to-end tests failed (the services' last log lines are above)"));

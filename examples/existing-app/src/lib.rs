@@ -5,23 +5,27 @@ use actix_web::{web, HttpResponse};
 use ferris_login::{ApiError, Auth, CurrentSession, LoginRequired};
 use sqlx::PgPool;
 
-/// Where the downstream reports API lives (`REPORTS_API_URL`).
+/// Where the downstream reports API lives (`REPORTS_API_URL`; without it `/api/reports`
+/// answers 503).
 #[derive(Clone)]
 pub struct Reports {
-    url: String,
+    url: Option<String>,
     client: reqwest::Client,
 }
 
 impl Reports {
     pub fn new(url: impl Into<String>) -> Self {
         Self {
-            url: url.into(),
+            url: Some(url.into()),
             client: reqwest::Client::new(),
         }
     }
 
-    pub fn from_env() -> anyhow::Result<Self> {
-        Ok(Self::new(std::env::var("REPORTS_API_URL")?))
+    pub fn from_env() -> Self {
+        Self {
+            url: std::env::var("REPORTS_API_URL").ok(),
+            client: reqwest::Client::new(),
+        }
     }
 }
 
@@ -70,13 +74,17 @@ async fn reports(
     session: CurrentSession,
     api: web::Data<Reports>,
 ) -> actix_web::Result<HttpResponse> {
+    let url = api
+        .url
+        .as_deref()
+        .ok_or_else(|| actix_web::error::ErrorServiceUnavailable("REPORTS_API_URL is not set"))?;
     let token = session
         .access_token()
         .await?
         .ok_or(ApiError::Forbidden("an access token"))?;
     let answer = api
         .client
-        .get(&api.url)
+        .get(url)
         .bearer_auth(token.secret())
         .send()
         .await

@@ -61,8 +61,6 @@ pub(crate) struct Inner {
     pub(crate) background: Mutex<Vec<JoinHandle<()>>>,
 }
 
-/// Options for [`Auth`], from [`Auth::builder`].
-
 impl Auth {
     /// The clock sessions are timed by, for your own timestamps.
     pub fn clock(&self) -> SharedClock {

@@ -51,8 +51,8 @@ pub enum ApiError {
     #[error("logout token rejected: {0}")]
     InvalidLogoutToken(String),
     /// The provider could not be reached or misbehaved (502).
-    #[error("identity provider unavailable: {0:#}")]
-    ProviderUnavailable(anyhow::Error),
+    #[error("identity provider unavailable: {0}")]
+    ProviderUnavailable(Cause),
     /// The provider's discovery document or keys are unacceptable (503).
     #[error("identity provider misconfigured: {0}")]
     ProviderMisconfigured(String),
@@ -64,7 +64,7 @@ pub enum ApiError {
     StoreUnavailable,
     /// A query failed (503 `store_unavailable`); `?` on sqlx results gives this.
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(Cause),
     /// The request is malformed (400); the text is logged, not sent.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
@@ -80,9 +80,60 @@ pub enum ApiError {
     /// No such route or resource (404).
     #[error("not found")]
     NotFound,
-    /// Anything else (500, opaque to the client; the log has the cause).
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    /// Anything else (500, opaque to the client; the log has the cause). Make one with
+    /// [`ApiError::internal`].
+    #[error("{0}")]
+    Internal(Cause),
+}
+
+/// The cause behind an [`ApiError`], for the log only: never sent to the client.
+pub struct Cause(anyhow::Error);
+
+impl Cause {
+    /// Any error as a cause.
+    pub fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Cause(anyhow::Error::from_boxed(error.into()))
+    }
+}
+
+impl std::fmt::Debug for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for Cause {}
+
+impl From<anyhow::Error> for Cause {
+    fn from(error: anyhow::Error) -> Self {
+        Cause(error)
+    }
+}
+
+impl ApiError {
+    /// A 500 `internal` for the app's own failures: the client sees a fixed message, the log
+    /// the cause.
+    pub fn internal(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        ApiError::Internal(Cause::new(error))
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        ApiError::Database(Cause::new(error))
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        ApiError::Internal(Cause(error))
+    }
 }
 
 impl ApiError {
@@ -282,7 +333,7 @@ mod tests {
 
     #[test]
     fn server_errors_have_opaque_bodies() {
-        let err = ApiError::Internal(anyhow::anyhow!("password=hunter2 in a connection string"));
+        let err = ApiError::Internal(anyhow::anyhow!("password=hunter2 in a connection string").into());
         assert_eq!(err.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_string(&err.body()).unwrap();
         assert!(!body.contains("hunter2"));
@@ -307,14 +358,14 @@ mod tests {
                 "invalid_id_token",
             ),
             (
-                ApiError::ProviderUnavailable(anyhow::anyhow!("x")),
+                ApiError::ProviderUnavailable(anyhow::anyhow!("x").into()),
                 502,
                 "provider_unavailable",
             ),
             (ApiError::ProviderTimeout, 504, "provider_unavailable"),
             (ApiError::StoreUnavailable, 503, "store_unavailable"),
             (
-                ApiError::Database(sqlx::Error::PoolTimedOut),
+                ApiError::from(sqlx::Error::PoolTimedOut),
                 503,
                 "store_unavailable",
             ),

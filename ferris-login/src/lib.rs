@@ -106,7 +106,7 @@ pub use auth::guards::{
 };
 pub use builder::{AuthBuilder, StartError};
 pub use config::{Config, ConfigBuilder, ConfigError};
-pub use error::ApiError;
+pub use error::{ApiError, Cause};
 pub use hooks::{Login, Refusal, SaveCause, SessionUpdate};
 pub use pages::{LoginRequired, PageRefusal};
 pub use server::Auth;

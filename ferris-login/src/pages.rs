@@ -164,9 +164,12 @@ impl FromRequest for LoginRequired {
                 }
                 Err(ApiError::Unauthenticated) => {
                     let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| {
-                        PageRefusal::Api(ApiError::Internal(anyhow::anyhow!(
-                            "AppState not registered: mount the page under Auth::pages"
-                        )))
+                        PageRefusal::Api(ApiError::Internal(
+                            anyhow::anyhow!(
+                                "AppState not registered: mount the page under Auth::pages"
+                            )
+                            .into(),
+                        ))
                     })?;
                     Err(PageRefusal::Login {
                         location: login_location(&req, state),

@@ -123,7 +123,7 @@ async fn proxy(
         // "signed out" in the SPA, which is not what happened.
         return Err(ApiError::ProviderUnavailable(anyhow::anyhow!(
             "the access token expired and could not be refreshed"
-        )));
+        ).into()));
     }
 
     let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes())
@@ -144,7 +144,7 @@ async fn proxy(
         if e.is_timeout() {
             ApiError::ProviderTimeout
         } else {
-            ApiError::ProviderUnavailable(anyhow::anyhow!("upstream: {e}"))
+            ApiError::ProviderUnavailable(anyhow::anyhow!("upstream: {e}").into())
         }
     })?;
     let status =
@@ -162,7 +162,7 @@ async fn proxy(
     }
     let body = read_capped(response, MAX_BODY)
         .await
-        .map_err(|e| ApiError::ProviderUnavailable(anyhow::anyhow!("upstream: {e}")))?;
+        .map_err(|e| ApiError::ProviderUnavailable(anyhow::anyhow!("upstream: {e}").into()))?;
     Ok(builder.body(body))
 }
 

@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     crypto::sha256,
-    error::ApiError,
+    error::{ApiError, Cause},
     hooks::{verified_claims, Login},
     oidc::{
         access_token,
@@ -187,7 +187,7 @@ async fn finish_login(
     let token_response = provider
         .client
         .exchange_code(AuthorizationCode::new(code))
-        .map_err(|e| ApiError::ProviderUnavailable(e.into()))?
+        .map_err(|e| ApiError::ProviderUnavailable(Cause::new(e)))?
         .set_pkce_verifier(PkceCodeVerifier::new(txn.pkce_verifier.clone()))
         .request_async(state.provider.http())
         .await
@@ -335,7 +335,7 @@ where
             printable(&resp.to_string(), 200)
         )),
         RequestTokenError::Request(FetchError::Timeout) => ApiError::ProviderTimeout,
-        RequestTokenError::Request(e) => ApiError::ProviderUnavailable(e.into()),
+        RequestTokenError::Request(e) => ApiError::ProviderUnavailable(Cause::new(e)),
         // A 2xx/4xx answer we cannot read (non-JSON, no access_token, `error` in a 200):
         // the login is refused, as for a bad ID token.
         RequestTokenError::Parse(e, _body) => ApiError::InvalidIdToken(format!(

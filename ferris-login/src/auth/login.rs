@@ -10,7 +10,7 @@ use super::{
     login_options::LoginOptions, navigation, return_to::ReturnTo, transaction::LoginTransaction,
 };
 use crate::{
-    error::ApiError, oidc::provider::DiscoveryError, session::OptionalSession, state::AppState,
+    error::{ApiError, Cause}, oidc::provider::DiscoveryError, session::OptionalSession, state::AppState,
 };
 
 pub async fn login(
@@ -80,7 +80,7 @@ pub(crate) fn provider_error(err: DiscoveryError) -> ApiError {
     match err {
         DiscoveryError::Invalid(why) => ApiError::ProviderMisconfigured(why),
         err if err.is_timeout() => ApiError::ProviderTimeout,
-        err => ApiError::ProviderUnavailable(err.into()),
+        err => ApiError::ProviderUnavailable(Cause::new(err)),
     }
 }
 

@@ -123,16 +123,16 @@ impl CurrentSession {
             return Err(ApiError::BadRequest("this session key is reserved"));
         }
         let json = serde_json::to_string(&value)
-            .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("session value")))?;
+            .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("session value").into()))?;
         let mut entries = self.session.entries().clone();
         entries.insert(key.to_owned(), json);
         app_data_of(&entries).map_err(|e| match e {
             AppDataError::TooLarge(_) => ApiError::SessionDataTooLarge,
-            other => ApiError::Internal(other.into()),
+            other => ApiError::internal(other),
         })?;
         self.session
             .insert(key, value)
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("session value: {e}")))
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("session value: {e}").into()))
     }
 
     /// Removes the app's value under `key`; returns whether there was one.
@@ -225,7 +225,7 @@ impl std::fmt::Debug for AccessToken {
 fn sessions(req: &HttpRequest) -> Result<web::Data<Sessions>, ApiError> {
     req.app_data::<web::Data<Sessions>>()
         .cloned()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("Sessions not registered")))
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("Sessions not registered").into()))
 }
 
 /// The session actix-session loaded for this request, as this module's store put it in the
@@ -281,7 +281,7 @@ impl FromRequest for CurrentSession {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .cloned()
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState not registered")))?;
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState not registered").into()))?;
             Ok(CurrentSession {
                 view,
                 session: req.get_session(),
@@ -354,7 +354,7 @@ impl SessionCookie {
         self.0.clear();
         self.0
             .insert(RESERVED_KEY, Envelope::Created(created.key))
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("session cookie: {e}")))?;
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("session cookie: {e}").into()))?;
         self.0.renew();
         Ok(())
     }

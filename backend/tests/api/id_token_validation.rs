@@ -1,4 +1,4 @@
-//! ID token and provider-response validation: cases A01–A16 of the relying-party cases
+//! ID token and provider-response validation: cases A01–A17 of the relying-party cases
 //! (docs/relying-party-cases.md). Most need a provider that misbehaves on cue: the fake one.
 //! A13 (UserInfo) does not apply: the BFF takes claims from the verified ID token and never
 //! calls UserInfo. A16 (a refreshed ID token) is in `refresh.rs`.
@@ -353,4 +353,39 @@ async fn a15_same_email_different_subject_is_another_user() {
     assert_eq!(a.sub, "fake-user-1");
     assert_eq!(b.sub, "fake-user-2");
     assert_eq!(b.email_verified, Some(false));
+}
+
+/// A17: a login that asked for an `organization` is finished only by an ID token naming that
+/// organization (`org_id` for an `org_…` id, else `org_name`); anyone can change the
+/// parameter in the authorize URL, so the token is what counts.
+#[tokio::test]
+async fn a17_a_login_for_an_organization_needs_a_token_naming_it() {
+    let fake = FakeIdp::start().await;
+    let app = spawn_app_against(&fake).await;
+    let login_for = |organization: &'static str| {
+        let app = &app;
+        async move {
+            let browser = Browser::new();
+            let url = app.url(&format!("/api/auth/login?organization={organization}"));
+            let authorize = location(&browser.get(&url).await);
+            assert!(authorize.contains(&format!("organization={organization}")));
+            let callback = location(&browser.get(&authorize).await);
+            browser.get(&callback).await
+        }
+    };
+
+    fake.set(|k| {
+        k.claims.insert("org_id".into(), json!("org_other"));
+    });
+    assert_rejected(&app, login_for("org_asked").await, "invalid_id_token").await;
+
+    fake.set(|k| {
+        k.claims.remove("org_id");
+    });
+    assert_rejected(&app, login_for("org_asked").await, "invalid_id_token").await;
+
+    fake.set(|k| {
+        k.claims.insert("org_id".into(), json!("org_asked"));
+    });
+    assert_eq!(login_for("org_asked").await.status(), StatusCode::FOUND);
 }

@@ -202,6 +202,7 @@ async fn finish_login(
         max_age: txn.max_age.map(std::time::Duration::from_secs),
         allowed_algs: &state.allowed_algs,
         roles_claim: &state.config.roles_claim,
+        organization: txn.organization.as_deref(),
     };
     let mut provider = provider;
     let mut verified = id_token::verify(&provider, &token_response, &expect);

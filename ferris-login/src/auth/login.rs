@@ -64,6 +64,11 @@ async fn start(
         // store cannot tell: the login goes on.
         previous_session: session.ok().and_then(|s| s.0).map(|view| view.id),
         max_age: options.max_age,
+        organization: options
+            .params
+            .iter()
+            .find(|(name, _)| *name == "organization")
+            .map(|(_, value)| value.clone()),
     };
     let mut response = HttpResponse::Found();
     response

@@ -45,6 +45,9 @@ pub struct LoginTransaction {
     /// against it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<u64>,
+    /// The `organization` asked of the provider: the ID token must name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
 }
 
 /// Names, writes and reads transaction cookies.
@@ -213,6 +216,7 @@ mod tests {
             created_at,
             previous_session: None,
             max_age: None,
+            organization: None,
         }
     }
 
@@ -240,6 +244,7 @@ mod tests {
         txn.pkce_verifier = "v".repeat(43);
         txn.previous_session = Some(crate::session::SessionId::from(uuid::Uuid::new_v4()));
         txn.max_age = Some(u64::MAX);
+        txn.organization = Some("o".repeat(128));
         let cookie = cookies.write(&keys, &txn);
         assert!(
             cookie.value().len() <= MAX_COOKIE_VALUE,

@@ -49,6 +49,8 @@ pub struct Expectations<'a> {
     pub max_age: Option<Duration>,
     pub allowed_algs: &'a [CoreJwsSigningAlgorithm],
     pub roles_claim: &'a str,
+    /// The login asked for this organization (Auth0's `organization`): the token must name it.
+    pub organization: Option<&'a str>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,13 +136,20 @@ fn verify_token(
             ));
         }
     }
+    let extra = claims.additional_claims();
+    if let Some(organization) = expect.organization {
+        check_organization(
+            organization,
+            extra.other.get("org_id"),
+            extra.other.get("org_name"),
+        )?;
+    }
     let subject = claims.subject().as_str();
     if subject.is_empty() || subject.len() > 255 {
         return Err(IdTokenError::Invalid(
             "sub is empty or longer than 255 bytes".into(),
         ));
     }
-    let extra = claims.additional_claims();
     let user = shared::User {
         sub: subject.to_owned(),
         issuer: provider.issuer.clone(),
@@ -168,6 +177,36 @@ fn verify_token(
             .filter(|s| !s.is_empty() && s.len() <= 255),
         id_token: id_token.to_string(),
     })
+}
+
+/// The token names the organization the login asked for: by id (`org_…`, in `org_id`,
+/// exactly) or by name (in `org_name`, which Auth0 lowercases: compared without case). A token
+/// for another organization, or for none, is refused: the `organization` parameter alone
+/// proves nothing, anyone can change it in the authorize URL.
+fn check_organization(
+    requested: &str,
+    org_id: Option<&serde_json::Value>,
+    org_name: Option<&serde_json::Value>,
+) -> Result<(), IdTokenError> {
+    let (claim, found) = if requested.starts_with("org_") {
+        ("org_id", org_id.and_then(|v| v.as_str()).map(|id| id == requested))
+    } else {
+        (
+            "org_name",
+            org_name
+                .and_then(|v| v.as_str())
+                .map(|name| name.eq_ignore_ascii_case(requested)),
+        )
+    };
+    match found {
+        Some(true) => Ok(()),
+        Some(false) => Err(IdTokenError::Invalid(format!(
+            "{claim} does not name the organization the login asked for"
+        ))),
+        None => Err(IdTokenError::Invalid(format!(
+            "an organization was asked for but {claim} is missing"
+        ))),
+    }
 }
 
 fn to_chrono(t: OffsetDateTime) -> chrono::DateTime<chrono::Utc> {
@@ -216,6 +255,18 @@ mod tests {
         assert_eq!(string_list(Some(&json!("read write"))), ["read", "write"]);
         assert!(string_list(Some(&json!({"admin": true}))).is_empty());
         assert!(string_list(None).is_empty());
+    }
+
+    #[test]
+    fn the_token_must_name_the_organization_asked_for() {
+        let id = json!("org_123");
+        let name = json!("acme");
+        assert!(check_organization("org_123", Some(&id), None).is_ok());
+        assert!(check_organization("org_999", Some(&id), None).is_err());
+        assert!(check_organization("org_123", None, Some(&name)).is_err());
+        assert!(check_organization("ACME", Some(&id), Some(&name)).is_ok());
+        assert!(check_organization("globex", None, Some(&name)).is_err());
+        assert!(check_organization("acme", Some(&id), None).is_err());
     }
 
     #[test]

@@ -320,6 +320,8 @@ impl Refresher {
             max_age: None,
             allowed_algs: &self.allowed_algs,
             roles_claim: &self.config.roles_claim,
+            // Checked at login; a refresh keeps the same subject and issuer.
+            organization: None,
         };
         match id_token::verify(provider, response, &expect) {
             Ok(verified) => {

@@ -126,6 +126,13 @@ impl AuthBuilder {
 
     /// Also mount the administration routes (`/api/admin/sessions`, revoke a user's
     /// sessions), for users with the `admin` role. Off by default.
+    ///
+    /// The role is the one the session holds: read from the ID token at login, and replaced
+    /// only when a refresh brings new tokens. With refresh off (`AUTH0_REFRESH_TOKENS`, off by
+    /// default), **an admin demoted at the provider keeps `/api/admin` for the rest of that
+    /// session's life** (up to `SESSION_ABSOLUTE_TIMEOUT`). To take it away sooner, turn refresh
+    /// on (roles follow at the next refresh), or end their sessions
+    /// (`POST /api/admin/users/{id}/revoke-sessions`, or back-channel logout from the provider).
     pub fn admin_routes(mut self, on: bool) -> Self {
         self.admin_routes = on;
         self
@@ -266,11 +273,8 @@ impl AuthBuilder {
         if cache.is_enabled() {
             // Its own connection, outside the request pool, and direct: `LISTEN` needs a
             // session.
-            let listener_pool = PgPoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(Duration::from_secs(3))
-                .connect_lazy_with(direct_options(&config)?);
-            background.push(tokio::spawn(invalidation::run(listener_pool, cache)));
+            let options = invalidation::listener_options(direct_options(&config)?);
+            background.push(tokio::spawn(invalidation::run(options, cache)));
         }
         Ok(Auth {
             inner: Arc::new(Inner {

@@ -29,6 +29,7 @@ mod permissions;
 mod proxy;
 mod rate_limits;
 mod refresh;
+mod relay;
 mod replicas;
 mod session_store;
 mod spa;

@@ -195,6 +195,20 @@ pub async fn delete_by_id(ex: impl PgExecutor<'_>, id: SessionId) -> sqlx::Resul
         .await
 }
 
+/// Ends one session by its public id if its tokens are still at `version`: a refresh that the
+/// provider refused ends the session only if no other refresh rotated its tokens meanwhile.
+pub async fn delete_at_version(
+    ex: impl PgExecutor<'_>,
+    id: SessionId,
+    version: i64,
+) -> sqlx::Result<Changed> {
+    sqlx::query_scalar(delete_notify!("public_id = $1 AND token_version = $2"))
+        .bind(id)
+        .bind(version)
+        .fetch_all(ex)
+        .await
+}
+
 /// Ends one session of a user by its public id (nothing if it is someone else's).
 pub async fn delete_own(
     ex: impl PgExecutor<'_>,
@@ -275,38 +289,45 @@ pub async fn secrets(
 
 /// Claims the refresh lease of a live session whose access token is due (expires at or before
 /// `due_before`), unless another process holds the lease or a back-off is in force. One
-/// statement, no transaction kept open: the lease itself keeps others out until `lease_until`.
+/// statement, no transaction kept open: the lease itself keeps others out for `lease`.
+///
+/// The lease is timed by the database's clock, the one clock every replica shares: a replica
+/// whose own clock runs ahead cannot take over a lease that is still running.
 pub async fn claim_refresh(
     ex: impl PgExecutor<'_>,
     id: SessionId,
     now: OffsetDateTime,
     due_before: OffsetDateTime,
-    lease_until: OffsetDateTime,
+    lease: std::time::Duration,
 ) -> sqlx::Result<Option<SecretsRow>> {
     sqlx::query_as(
-        "UPDATE sessions SET refresh_lease_until = $4 \
+        "UPDATE sessions \
+         SET refresh_lease_until = clock_timestamp() + make_interval(secs => $4::float8) \
          WHERE public_id = $1 AND idle_expires_at > $2 AND absolute_expires_at > $2 \
            AND can_refresh AND access_expires_at <= $3 \
-           AND (refresh_lease_until IS NULL OR refresh_lease_until <= $2) \
+           AND (refresh_lease_until IS NULL OR refresh_lease_until <= clock_timestamp()) \
            AND (refresh_retry_at IS NULL OR refresh_retry_at <= $2) \
          RETURNING id_token_sealed, tokens_sealed, token_version",
     )
     .bind(id)
     .bind(now)
     .bind(due_before)
-    .bind(lease_until)
+    .bind(lease.as_secs_f64())
     .fetch_optional(ex)
     .await
 }
 
-/// The refresh bookkeeping of a live session.
+/// The refresh bookkeeping of a live session (a lease only while it runs, by the database's
+/// clock).
 pub async fn refresh_state(
     ex: impl PgExecutor<'_>,
     id: SessionId,
     now: OffsetDateTime,
 ) -> sqlx::Result<Option<RefreshRow>> {
     sqlx::query_as(
-        "SELECT refresh_lease_until, refresh_retry_at FROM sessions \
+        "SELECT CASE WHEN refresh_lease_until > clock_timestamp() \
+                THEN refresh_lease_until END AS refresh_lease_until, \
+                refresh_retry_at FROM sessions \
          WHERE public_id = $1 AND idle_expires_at > $2 AND absolute_expires_at > $2",
     )
     .bind(id)

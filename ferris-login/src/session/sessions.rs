@@ -281,6 +281,14 @@ impl Sessions {
         Ok(!ended.is_empty())
     }
 
+    /// Ends one session if its tokens are still at `version` (a terminal refresh failure:
+    /// not if another refresh rotated them meanwhile). Returns whether it ended.
+    pub async fn end_at_version(&self, id: SessionId, version: i64) -> sqlx::Result<bool> {
+        let ended = repository::delete_at_version(&self.inner.pool, id, version).await?;
+        self.forget_changed(&ended);
+        Ok(!ended.is_empty())
+    }
+
     /// Ends the session a cookie's id names (actix-session's `purge`/`renew`).
     pub(super) async fn end_by_key(&self, key: &str) -> sqlx::Result<()> {
         let ended = repository::delete_by_hash(&self.inner.pool, &hash_key(key)).await?;
@@ -361,7 +369,8 @@ impl Sessions {
     }
 
     /// Claims the refresh of a session whose access token expires within `buffer`, for
-    /// `lease` (longer than the provider call may take). No transaction stays open.
+    /// `lease` (longer than the provider call may take) by the database's clock. No
+    /// transaction stays open.
     pub async fn claim_refresh(
         &self,
         id: SessionId,
@@ -370,15 +379,15 @@ impl Sessions {
     ) -> sqlx::Result<Result<SessionTokens, NoLease>> {
         let now = self.now();
         let pool = &self.inner.pool;
-        let claimed =
-            repository::claim_refresh(pool, id, now, now + buffer, now + to_time(lease)).await?;
+        let claimed = repository::claim_refresh(pool, id, now, now + buffer, lease).await?;
         if let Some(row) = claimed {
             return Ok(Ok(self.open(row)));
         }
         let why = match repository::refresh_state(pool, id, now).await? {
             None => NoLease::Ended,
             Some(row) => match (row.refresh_lease_until, row.refresh_retry_at) {
-                (Some(until), _) if until > now => NoLease::Leased(until),
+                // Running, by the database's clock.
+                (Some(until), _) => NoLease::Leased(until),
                 (_, Some(at)) if at > now => NoLease::BackingOff(at),
                 _ => NoLease::NotDue,
             },

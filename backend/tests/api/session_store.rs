@@ -272,29 +272,33 @@ both!(loading_never_slides_the_idle_deadline, |f| {
     assert!(view(&f, &key).await.is_none(), "a load is a pure read");
 });
 
-both!(touches_are_throttled_to_one_write_a_minute, |f| {
-    let (key, _) = signed_in(&f, "sub-1").await;
-    let first = view(&f, &key).await.unwrap();
-    f.clock.advance(Duration::from_secs(30));
-    let same = f
-        .sessions
-        .touch_if_due(first.clone())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        same.last_seen_at, first.last_seen_at,
-        "no write within a minute"
-    );
-    f.clock.advance(Duration::from_secs(31));
-    let moved = f.sessions.touch_if_due(same).await.unwrap().unwrap();
-    assert!(moved.last_seen_at > first.last_seen_at);
-    let stored: time::OffsetDateTime = sqlx::query_scalar("SELECT last_seen_at FROM sessions")
-        .fetch_one(&f.pool)
-        .await
-        .unwrap();
-    assert_eq!(stored, moved.last_seen_at);
-});
+both!(
+    touches_are_throttled_to_a_quarter_of_the_idle_timeout,
+    |f| {
+        let (key, _) = signed_in(&f, "sub-1").await;
+        let first = view(&f, &key).await.unwrap();
+        assert_eq!(f.sessions.touch_interval(), IDLE / 4);
+        f.clock.advance(IDLE / 4 - Duration::from_secs(1));
+        let same = f
+            .sessions
+            .touch_if_due(first.clone())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            same.last_seen_at, first.last_seen_at,
+            "no write within a quarter of the idle timeout"
+        );
+        f.clock.advance(Duration::from_secs(1));
+        let moved = f.sessions.touch_if_due(same).await.unwrap().unwrap();
+        assert!(moved.last_seen_at > first.last_seen_at);
+        let stored: time::OffsetDateTime = sqlx::query_scalar("SELECT last_seen_at FROM sessions")
+            .fetch_one(&f.pool)
+            .await
+            .unwrap();
+        assert_eq!(stored, moved.last_seen_at);
+    }
+);
 
 both!(sessions_end_at_the_absolute_timeout_however_active, |f| {
     let (key, _) = signed_in(&f, "sub-1").await;
@@ -562,3 +566,79 @@ async fn c02_ten_thousand_session_ids_are_unique_and_long() {
     assert_eq!(seen.len(), 10_000);
     assert_eq!(rows(&f.pool).await, 10_000);
 }
+
+both!(
+    a_refresh_lease_runs_on_the_database_clock_not_the_apps,
+    |f| {
+        let (_, id) = signed_in(&f, "sub-1").await;
+        let (buffer, lease) = (Duration::from_secs(900), Duration::from_secs(30));
+        f.sessions
+            .claim_refresh(id, buffer, lease)
+            .await
+            .unwrap()
+            .unwrap();
+        // This replica's clock runs past the lease; the database's has not: still leased.
+        f.clock.advance(lease + Duration::from_secs(5));
+        assert!(matches!(
+            f.sessions.claim_refresh(id, buffer, lease).await.unwrap(),
+            Err(NoLease::Leased(_))
+        ));
+    }
+);
+
+both!(
+    a_terminal_refresh_failure_at_a_rotated_version_ends_nothing,
+    |f| {
+        let (key, id) = signed_in(&f, "sub-1").await;
+        let (buffer, lease) = (Duration::from_secs(900), Duration::from_secs(30));
+        // Replica 1 claims, its lease runs out mid-call; replica 2 claims and refreshes.
+        let stale = f
+            .sessions
+            .claim_refresh(id, buffer, lease)
+            .await
+            .unwrap()
+            .unwrap();
+        sqlx::query("UPDATE sessions SET refresh_lease_until = now() - interval '1 second'")
+            .execute(&f.pool)
+            .await
+            .unwrap();
+        let current = f
+            .sessions
+            .claim_refresh(id, buffer, lease)
+            .await
+            .unwrap()
+            .unwrap();
+        let fresh = StoredTokens {
+            access_token: "new-access".into(),
+            refresh_token: Some("new-refresh".into()),
+            expires_at: Some(unix_in(3600)),
+        };
+        let user = view(&f, &key).await.unwrap().user.clone();
+        assert!(f
+            .sessions
+            .store_refreshed(
+                id,
+                current.version,
+                ferris_login::session::sessions::Refreshed {
+                    tokens: &fresh,
+                    user: &user,
+                    id_token: None,
+                },
+            )
+            .await
+            .unwrap());
+        // Replica 1's spent refresh token gets invalid_grant: its end must not take the
+        // session replica 2 just refreshed.
+        assert!(!f.sessions.end_at_version(id, stale.version).await.unwrap());
+        assert!(
+            view(&f, &key).await.is_some(),
+            "the refreshed session lives"
+        );
+        assert!(f
+            .sessions
+            .end_at_version(id, current.version + 1)
+            .await
+            .unwrap());
+        assert!(view(&f, &key).await.is_none());
+    }
+);

@@ -96,7 +96,7 @@ impl Default for CacheSettings {
             max_entries: 10_000,
             max_bytes: 32 * 1024 * 1024,
             time_to_idle: Duration::from_secs(15 * 60),
-            max_age: Duration::from_secs(60),
+            max_age: Duration::from_secs(5 * 60),
         }
     }
 }

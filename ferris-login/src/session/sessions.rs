@@ -11,8 +11,8 @@ use uuid::Uuid;
 use super::{
     cache::{CachedSession, KeyHash, SessionCache},
     model::{
-        NewSession, SessionId, SessionListing, SessionTokens, SessionView, StoredTokens,
-        TOUCH_INTERVAL,
+        touch_interval_for, NewSession, SessionId, SessionListing, SessionTokens, SessionView,
+        StoredTokens,
     },
     repository::{self, Changed, InsertRow, RefreshedRow},
 };
@@ -135,10 +135,10 @@ impl Sessions {
         self.inner.timeouts
     }
 
-    /// How often use may slide the idle deadline: a minute, or a quarter of a shorter idle
-    /// timeout (a 20 s idle timeout needs its activity seen more often than once a minute).
+    /// How often use may slide the idle deadline: a quarter of the idle timeout, at most 15
+    /// minutes ([`touch_interval_for`]).
     pub fn touch_interval(&self) -> Duration {
-        TOUCH_INTERVAL.min(self.inner.timeouts.idle / 4)
+        touch_interval_for(self.inner.timeouts.idle)
     }
 
     fn now(&self) -> OffsetDateTime {
@@ -245,7 +245,7 @@ impl Sessions {
         Ok(CreatedSession { key, view })
     }
 
-    /// Slides the idle deadline if it is due (at most once per `TOUCH_INTERVAL`, never past the
+    /// Slides the idle deadline if it is due (at most once per [`touch_interval`](Self::touch_interval), never past the
     /// absolute deadline). Returns the session as it now is; `None` if it is gone.
     pub async fn touch_if_due(&self, view: CachedSession) -> sqlx::Result<Option<CachedSession>> {
         if !view.touch_due(self.now(), self.touch_interval()) {

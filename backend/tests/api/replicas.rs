@@ -71,6 +71,20 @@ impl Pair {
     async fn pool(&self) -> sqlx::PgPool {
         sqlx::PgPool::connect(&self.db.url).await.unwrap()
     }
+
+    /// Makes the access token due on A only: 4 minutes left of a token whose start is unknown
+    /// (so A's 15-minute buffer applies in full, and B's none), and both replicas told, as any
+    /// change to a session does.
+    async fn access_token_due_on_a(&self) {
+        sqlx::query(
+            "UPDATE sessions SET access_expires_at = now() + interval '4 minutes', \
+                 access_issued_at = NULL \
+             RETURNING pg_notify('bff_session_changed', encode(id_hash, 'hex'))",
+        )
+        .fetch_all(&self.pool().await)
+        .await
+        .unwrap();
+    }
 }
 
 /// How long until B answers `/me` for this browser with `expected` (panics after 2 s).
@@ -202,8 +216,9 @@ async fn me_on(replica: &BackendProcess, browser: &Browser) -> shared::User {
     response.json().await.unwrap()
 }
 
-/// Refresh on: A refreshes on every request (its buffer is longer than the dev provider's
-/// ten-minute access tokens), B never does (no buffer): every refresh happens on A.
+/// Refresh on: A refreshes 15 minutes before expiry (or half-way through a token's life, if
+/// that is later), B only at expiry (no buffer); after [`Pair::access_token_due_on_a`] every
+/// refresh happens on A.
 /// Environment variables of one replica.
 type Env = Vec<(&'static str, String)>;
 
@@ -232,6 +247,7 @@ async fn roles_changed_by_a_refresh_on_one_replica_reach_the_other() {
     );
 
     // Demoted at the provider; the next refresh (on A) brings the news.
+    pair.access_token_due_on_a().await;
     reqwest::Client::new()
         .put(format!("{}/dev-admin/users/alice", pair.idp.issuer))
         .json(&json!({"roles": [], "permissions": ["read:messages"]}))
@@ -302,6 +318,7 @@ async fn a_terminal_refresh_failure_on_one_replica_ends_the_session_on_the_other
         .unwrap();
 
     // A refreshes, gets invalid_grant, ends the session.
+    pair.access_token_due_on_a().await;
     assert_eq!(pair.a.me(&browser).await, StatusCode::UNAUTHORIZED);
     report(
         "terminal refresh failure",

@@ -20,6 +20,9 @@ use crate::helpers::{TestDatabase, TEST_SECRET};
 
 const IDLE: Duration = Duration::from_secs(600);
 const ABSOLUTE: Duration = Duration::from_secs(3600);
+/// Half the life of the access tokens `new_session` stores (600 s): from then on they are due
+/// with any buffer of 300 s or more.
+const HALF_A_TOKEN: Duration = Duration::from_secs(300);
 
 struct Fixture {
     sessions: Sessions,
@@ -480,6 +483,7 @@ both!(a_failed_refresh_backs_off_exponentially, |f| {
     let (buffer, lease) = (Duration::from_secs(900), Duration::from_secs(30));
     let base = Duration::from_secs(5);
     let cap = Duration::from_secs(300);
+    f.clock.advance(HALF_A_TOKEN);
     let claimed = f
         .sessions
         .claim_refresh(id, buffer, lease)
@@ -572,6 +576,7 @@ both!(
     |f| {
         let (_, id) = signed_in(&f, "sub-1").await;
         let (buffer, lease) = (Duration::from_secs(900), Duration::from_secs(30));
+        f.clock.advance(HALF_A_TOKEN);
         f.sessions
             .claim_refresh(id, buffer, lease)
             .await
@@ -591,6 +596,7 @@ both!(
     |f| {
         let (key, id) = signed_in(&f, "sub-1").await;
         let (buffer, lease) = (Duration::from_secs(900), Duration::from_secs(30));
+        f.clock.advance(HALF_A_TOKEN);
         // Replica 1 claims, its lease runs out mid-call; replica 2 claims and refreshes.
         let stale = f
             .sessions
@@ -640,5 +646,34 @@ both!(
             .await
             .unwrap());
         assert!(view(&f, &key).await.is_none());
+    }
+);
+
+both!(
+    a_short_lived_access_token_is_claimed_halfway_not_at_once,
+    |f| {
+        let user_id = user(&f.pool, "sub-1").await;
+        let mut new = new_session(user_id, "sub-1");
+        new.tokens.as_mut().unwrap().expires_at = Some(unix_in(30));
+        let created = f.sessions.create(new, &[]).await.unwrap();
+        let id = created.view.id;
+        let buffer = Duration::from_secs(60);
+        let lease = Duration::from_secs(30);
+        assert_eq!(
+            f.sessions
+                .claim_refresh(id, buffer, lease)
+                .await
+                .unwrap()
+                .err(),
+            Some(NoLease::NotDue),
+            "a 30-second token just issued is not due, although it expires within the buffer"
+        );
+        f.clock.advance(Duration::from_secs(16));
+        assert!(f
+            .sessions
+            .claim_refresh(id, buffer, lease)
+            .await
+            .unwrap()
+            .is_ok());
     }
 );

@@ -284,6 +284,7 @@ mod tests {
             access_expires_at: None,
             can_refresh: false,
             refresh_retry_at: None,
+            access_issued_at: None,
         })
     }
 

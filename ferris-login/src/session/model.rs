@@ -126,6 +126,9 @@ pub struct SessionView {
     /// After a failed refresh: no new attempt before this instant.
     #[serde(with = "unix_micros::option")]
     pub refresh_retry_at: Option<OffsetDateTime>,
+    /// When the current access token was obtained (with `access_expires_at`, its lifetime).
+    #[serde(with = "unix_micros::option", default)]
+    pub access_issued_at: Option<OffsetDateTime>,
 }
 
 impl SessionView {
@@ -140,11 +143,21 @@ impl SessionView {
         now - self.last_seen_at >= interval && self.idle_expires_at < self.absolute_expires_at
     }
 
-    /// The access token expires within `buffer`, the session can refresh it, and no back-off
-    /// is in force.
+    /// The access token expires within `buffer` (or within half its lifetime, if that is
+    /// shorter: a token living 60 s or less is not refreshed on every request), the session can
+    /// refresh it, and no back-off is in force.
     pub fn refresh_due(&self, now: OffsetDateTime, buffer: Duration) -> bool {
+        let margin = |expires_at: OffsetDateTime| {
+            let buffer = time::Duration::try_from(buffer).unwrap_or(time::Duration::MAX);
+            match self.access_issued_at {
+                Some(issued_at) => buffer.min((expires_at - issued_at) / 2),
+                None => buffer,
+            }
+        };
         self.can_refresh
-            && self.access_expires_at.is_some_and(|at| at <= now + buffer)
+            && self
+                .access_expires_at
+                .is_some_and(|at| at - margin(at) <= now)
             && self.refresh_retry_at.is_none_or(|at| at <= now)
     }
 }
@@ -239,6 +252,7 @@ mod tests {
             access_expires_at: Some(now + time::Duration::minutes(10)),
             can_refresh: true,
             refresh_retry_at: None,
+            access_issued_at: Some(now),
         }
     }
 
@@ -262,6 +276,27 @@ mod tests {
         let mut pinned = v.clone();
         pinned.idle_expires_at = pinned.absolute_expires_at;
         assert!(!pinned.touch_due(now + time::Duration::hours(2), TOUCH_INTERVAL));
+    }
+
+    #[test]
+    fn a_short_lived_token_is_refreshed_halfway_through_its_life_not_on_every_request() {
+        let now = OffsetDateTime::now_utc();
+        let buffer = Duration::from_secs(60);
+        for lifetime in [30, 60] {
+            let mut v = view(now);
+            v.access_expires_at = Some(now + time::Duration::seconds(lifetime));
+            assert!(!v.refresh_due(now, buffer), "{lifetime} s: fresh");
+            assert!(
+                !v.refresh_due(now + time::Duration::seconds(lifetime / 2 - 1), buffer),
+                "{lifetime} s: not yet half-way"
+            );
+            assert!(v.refresh_due(now + time::Duration::seconds(lifetime / 2), buffer));
+        }
+        // Tokens stored before their start was: the buffer alone, as before.
+        let mut unknown = view(now);
+        unknown.access_issued_at = None;
+        unknown.access_expires_at = Some(now + time::Duration::seconds(30));
+        assert!(unknown.refresh_due(now, buffer));
     }
 
     #[test]

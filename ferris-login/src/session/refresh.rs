@@ -234,6 +234,7 @@ impl Refresher {
                         let mut view = view;
                         view.user = fresh.user;
                         view.access_expires_at = fresh.tokens.access_expires_at();
+                        view.access_issued_at = Some(fresh.obtained_at);
                         view.can_refresh = fresh.tokens.refresh_token.is_some();
                         view.refresh_retry_at = None;
                         (Outcome::Refreshed(Box::new(view)), false)
@@ -325,6 +326,7 @@ impl Refresher {
         };
         Ok(FreshTokens {
             tokens,
+            obtained_at: now,
             user,
             id_token: response.id_token().map(|t| t.to_string()),
         })
@@ -388,6 +390,8 @@ impl Drop for InflightGuard<'_> {
 
 struct FreshTokens {
     tokens: StoredTokens,
+    /// When the provider answered (the new access token's start).
+    obtained_at: time::OffsetDateTime,
     user: shared::User,
     id_token: Option<String>,
 }

@@ -27,7 +27,7 @@ pub const CHANNEL: &str = channel!();
 macro_rules! view {
     () => {
         "public_id, user_id, claims, created_at, last_seen_at, idle_expires_at, \
-         absolute_expires_at, access_expires_at, can_refresh, refresh_retry_at"
+         absolute_expires_at, access_expires_at, can_refresh, refresh_retry_at, access_issued_at"
     };
 }
 
@@ -93,6 +93,7 @@ pub struct InsertRow<'a> {
     pub id_token_sealed: Option<&'a str>,
     pub tokens_sealed: Option<&'a str>,
     pub access_expires_at: Option<OffsetDateTime>,
+    pub access_issued_at: Option<OffsetDateTime>,
     pub can_refresh: bool,
     pub authenticated_at: OffsetDateTime,
     pub now: OffsetDateTime,
@@ -105,9 +106,9 @@ pub async fn insert(ex: impl PgExecutor<'_>, row: &InsertRow<'_>) -> sqlx::Resul
         "INSERT INTO sessions (id_hash, public_id, user_id, issuer, subject, provider_sid, \
              user_agent, claims, id_token_sealed, tokens_sealed, access_expires_at, can_refresh, \
              authenticated_at, created_at, last_seen_at, idle_expires_at, absolute_expires_at, \
-             client_network) \
+             client_network, access_issued_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, \
-             $17) \
+             $17, $18) \
          RETURNING ",
         view!()
     ))
@@ -128,6 +129,7 @@ pub async fn insert(ex: impl PgExecutor<'_>, row: &InsertRow<'_>) -> sqlx::Resul
     .bind(row.idle_expires_at)
     .bind(row.absolute_expires_at)
     .bind(row.client_network)
+    .bind(row.access_issued_at)
     .fetch_one(ex)
     .await
 }
@@ -287,8 +289,8 @@ pub async fn secrets(
     .await
 }
 
-/// Claims the refresh lease of a live session whose access token is due (expires at or before
-/// `due_before`), unless another process holds the lease or a back-off is in force. One
+/// Claims the refresh lease of a live session whose access token is due (expires within
+/// `buffer`, or within half its lifetime if that is shorter: `SessionView::refresh_due`), unless another process holds the lease or a back-off is in force. One
 /// statement, no transaction kept open: the lease itself keeps others out for `lease`.
 ///
 /// The lease is timed by the database's clock, the one clock every replica shares: a replica
@@ -297,21 +299,23 @@ pub async fn claim_refresh(
     ex: impl PgExecutor<'_>,
     id: SessionId,
     now: OffsetDateTime,
-    due_before: OffsetDateTime,
+    buffer: std::time::Duration,
     lease: std::time::Duration,
 ) -> sqlx::Result<Option<SecretsRow>> {
     sqlx::query_as(
         "UPDATE sessions \
          SET refresh_lease_until = clock_timestamp() + make_interval(secs => $4::float8) \
          WHERE public_id = $1 AND idle_expires_at > $2 AND absolute_expires_at > $2 \
-           AND can_refresh AND access_expires_at <= $3 \
+           AND can_refresh AND access_expires_at - LEAST(make_interval(secs => $3::float8), \
+               COALESCE((access_expires_at - access_issued_at) / 2, \
+                   make_interval(secs => $3::float8))) <= $2 \
            AND (refresh_lease_until IS NULL OR refresh_lease_until <= clock_timestamp()) \
            AND (refresh_retry_at IS NULL OR refresh_retry_at <= $2) \
          RETURNING id_token_sealed, tokens_sealed, token_version",
     )
     .bind(id)
     .bind(now)
-    .bind(due_before)
+    .bind(buffer.as_secs_f64())
     .bind(lease.as_secs_f64())
     .fetch_optional(ex)
     .await
@@ -340,6 +344,7 @@ pub async fn refresh_state(
 pub struct RefreshedRow<'a> {
     pub tokens_sealed: &'a str,
     pub access_expires_at: Option<OffsetDateTime>,
+    pub access_issued_at: Option<OffsetDateTime>,
     pub can_refresh: bool,
     pub claims: &'a shared::User,
     pub id_token_sealed: Option<&'a str>,
@@ -356,7 +361,8 @@ pub async fn store_refreshed(
     sqlx::query_scalar(update_notify!(
         "tokens_sealed = $3, access_expires_at = $4, can_refresh = $5, claims = $6, \
          id_token_sealed = COALESCE($7, id_token_sealed), token_version = token_version + 1, \
-         refresh_lease_until = NULL, refresh_failures = 0, refresh_retry_at = NULL",
+         refresh_lease_until = NULL, refresh_failures = 0, refresh_retry_at = NULL, \
+         access_issued_at = $8",
         "public_id = $1 AND token_version = $2"
     ))
     .bind(id)
@@ -366,6 +372,7 @@ pub async fn store_refreshed(
     .bind(row.can_refresh)
     .bind(sqlx::types::Json(row.claims))
     .bind(row.id_token_sealed)
+    .bind(row.access_issued_at)
     .fetch_all(ex)
     .await
 }

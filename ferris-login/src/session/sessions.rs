@@ -225,6 +225,7 @@ impl Sessions {
                 .tokens
                 .as_ref()
                 .and_then(StoredTokens::access_expires_at),
+            access_issued_at: new.tokens.as_ref().map(|_| now),
             can_refresh: new
                 .tokens
                 .as_ref()
@@ -379,7 +380,7 @@ impl Sessions {
     ) -> sqlx::Result<Result<SessionTokens, NoLease>> {
         let now = self.now();
         let pool = &self.inner.pool;
-        let claimed = repository::claim_refresh(pool, id, now, now + buffer, lease).await?;
+        let claimed = repository::claim_refresh(pool, id, now, buffer, lease).await?;
         if let Some(row) = claimed {
             return Ok(Ok(self.open(row)));
         }
@@ -410,6 +411,7 @@ impl Sessions {
         let row = RefreshedRow {
             tokens_sealed: &seal_tokens(keys, refreshed.tokens),
             access_expires_at: refreshed.tokens.access_expires_at(),
+            access_issued_at: Some(self.now()),
             can_refresh: refreshed.tokens.refresh_token.is_some(),
             claims: refreshed.user,
             id_token_sealed: id_token_sealed.as_deref(),

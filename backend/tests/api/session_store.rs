@@ -20,9 +20,10 @@ use crate::helpers::{TestDatabase, TEST_SECRET};
 
 const IDLE: Duration = Duration::from_secs(600);
 const ABSOLUTE: Duration = Duration::from_secs(3600);
-/// Half the life of the access tokens `new_session` stores (600 s): from then on they are due
-/// with any buffer of 300 s or more.
-const HALF_A_TOKEN: Duration = Duration::from_secs(300);
+/// Past half the life of the access tokens `new_session` stores (600 s from the real clock,
+/// which runs ahead of the fixture's by the set-up time): from then on they are due with any
+/// buffer of 300 s or more. Still well within the idle timeout.
+const PAST_HALF_A_TOKEN: Duration = Duration::from_secs(400);
 
 struct Fixture {
     sessions: Sessions,
@@ -483,7 +484,7 @@ both!(a_failed_refresh_backs_off_exponentially, |f| {
     let (buffer, lease) = (Duration::from_secs(900), Duration::from_secs(30));
     let base = Duration::from_secs(5);
     let cap = Duration::from_secs(300);
-    f.clock.advance(HALF_A_TOKEN);
+    f.clock.advance(PAST_HALF_A_TOKEN);
     let claimed = f
         .sessions
         .claim_refresh(id, buffer, lease)
@@ -576,7 +577,7 @@ both!(
     |f| {
         let (_, id) = signed_in(&f, "sub-1").await;
         let (buffer, lease) = (Duration::from_secs(900), Duration::from_secs(30));
-        f.clock.advance(HALF_A_TOKEN);
+        f.clock.advance(PAST_HALF_A_TOKEN);
         f.sessions
             .claim_refresh(id, buffer, lease)
             .await
@@ -596,7 +597,7 @@ both!(
     |f| {
         let (key, id) = signed_in(&f, "sub-1").await;
         let (buffer, lease) = (Duration::from_secs(900), Duration::from_secs(30));
-        f.clock.advance(HALF_A_TOKEN);
+        f.clock.advance(PAST_HALF_A_TOKEN);
         // Replica 1 claims, its lease runs out mid-call; replica 2 claims and refreshes.
         let stale = f
             .sessions
@@ -654,7 +655,9 @@ both!(
     |f| {
         let user_id = user(&f.pool, "sub-1").await;
         let mut new = new_session(user_id, "sub-1");
-        new.tokens.as_mut().unwrap().expires_at = Some(unix_in(30));
+        // 30 s from now by the sessions' clock (the fixture's, not the real one).
+        let now = ferris_login::clock::Clock::now(&f.clock);
+        new.tokens.as_mut().unwrap().expires_at = Some(now.unix_timestamp() + 30);
         let created = f.sessions.create(new, &[]).await.unwrap();
         let id = created.view.id;
         let buffer = Duration::from_secs(60);

@@ -216,7 +216,8 @@ pub struct Config {
     /// Keep the session's tokens fresh with the refresh token (`AUTH0_REFRESH_TOKENS`,
     /// default off; on adds `offline_access` to the scopes).
     pub(crate) refresh_tokens: bool,
-    /// Refresh this long before the access token expires (`TOKEN_REFRESH_BUFFER`, 60 s).
+    /// Refresh this long before the access token expires (`TOKEN_REFRESH_BUFFER`, 60 s), or
+    /// half-way through its life if that is later (`SessionView::refresh_due`).
     pub(crate) refresh_buffer: Duration,
     /// Downstream APIs reachable through `/api/proxy/{name}/…` (`API_PROXY_UPSTREAMS`:
     /// `name=https://api.example.com/base,other=…`).

@@ -2,11 +2,11 @@
 //! and [`Auth::start`] (the one call that talks to the database and the provider, and starts
 //! the background tasks). [`StartError`] says what went wrong, by name.
 
-use std::{future::Future, net::TcpListener, sync::Arc, time::Duration};
+use std::{future::Future, net::TcpListener, sync::Arc};
 
 use actix_web::web;
 use openidconnect::core::CoreJwsSigningAlgorithm;
-use sqlx::{migrate::Migrator, postgres::PgPoolOptions, PgPool};
+use sqlx::{migrate::Migrator, PgPool};
 use tokio::sync::Mutex;
 
 use crate::{
@@ -138,6 +138,13 @@ impl AuthBuilder {
 
     /// Also mount the administration routes (`/api/admin/sessions`, revoke a user's
     /// sessions), for users with the `admin` role. Off by default.
+    ///
+    /// The role is the one the session holds: read from the ID token at login, and replaced
+    /// only when a refresh brings new tokens. With refresh off (`AUTH0_REFRESH_TOKENS`, off by
+    /// default), **an admin demoted at the provider keeps `/api/admin` for the rest of that
+    /// session's life** (up to `SESSION_ABSOLUTE_TIMEOUT`). To take it away sooner, turn refresh
+    /// on (roles follow at the next refresh), or end their sessions
+    /// (`POST /api/admin/users/{id}/revoke-sessions`, or back-channel logout from the provider).
     pub fn admin_routes(mut self, on: bool) -> Self {
         self.admin_routes = on;
         self
@@ -346,14 +353,8 @@ impl Auth {
         if inner.cache.is_enabled() {
             // Its own connection, outside the request pool, and direct: `LISTEN` needs a
             // session.
-            let listener_pool = PgPoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(Duration::from_secs(3))
-                .connect_lazy_with(direct_options(config)?);
-            background.push(tokio::spawn(invalidation::run(
-                listener_pool,
-                inner.cache.clone(),
-            )));
+            let options = invalidation::listener_options(direct_options(config)?);
+            background.push(tokio::spawn(invalidation::run(options, inner.cache.clone())));
         }
         *started = true;
         Ok(())

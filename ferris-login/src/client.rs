@@ -34,7 +34,9 @@ impl TrustedProxies {
 
 /// The client's address: the peer, or, when the peer is a trusted proxy, the right-most
 /// address in `X-Forwarded-For` that is not itself a trusted proxy (entries further left
-/// are the client's own claims and prove nothing).
+/// are the client's own claims and prove nothing). Entries may carry a port, as some proxies
+/// write them (`203.0.113.7:51234`, `[2001:db8::1]:443`); one entry that is no address at all
+/// makes the whole header untrustworthy, and the peer is used.
 pub fn client_ip(req: &HttpRequest, trusted: &TrustedProxies) -> Option<IpAddr> {
     let peer = canonical(req.peer_addr()?.ip());
     if !trusted.contains(peer) {
@@ -45,8 +47,8 @@ pub fn client_ip(req: &HttpRequest, trusted: &TrustedProxies) -> Option<IpAddr> 
         .get_all(header::X_FORWARDED_FOR)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .map(|s| s.trim().parse::<IpAddr>().map(canonical))
-        .collect::<Result<_, _>>()
+        .map(|entry| forwarded_address(entry).map(canonical))
+        .collect::<Option<_>>()
         .unwrap_or_default();
     Some(
         forwarded
@@ -57,6 +59,24 @@ pub fn client_ip(req: &HttpRequest, trusted: &TrustedProxies) -> Option<IpAddr> 
             .copied()
             .unwrap_or(peer),
     )
+}
+
+/// One `X-Forwarded-For` entry: an address, with or without a port (`1.2.3.4`, `1.2.3.4:80`,
+/// `2001:db8::1`, `[2001:db8::1]`, `[2001:db8::1]:80`).
+fn forwarded_address(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim();
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| {
+            entry
+                .strip_prefix('[')?
+                .strip_suffix(']')?
+                .parse::<std::net::Ipv6Addr>()
+                .ok()
+                .map(IpAddr::V6)
+        })
 }
 
 /// An IPv4-mapped IPv6 address as the IPv4 address it is.
@@ -121,6 +141,31 @@ mod tests {
         );
         let garbage = request("10.1.2.3:5000", Some("not-an-address"));
         assert_eq!(client_ip(&garbage, &proxy), "10.1.2.3".parse().ok());
+    }
+
+    #[test]
+    fn forwarded_entries_with_ports_are_read_not_dropped() {
+        let proxy = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        let cases = [
+            ("198.51.100.1:51234", "198.51.100.1"),
+            ("198.51.100.1:51234, 10.9.9.9:80", "198.51.100.1"),
+            ("[2001:db8::7]:443", "2001:db8::7"),
+            ("[2001:db8::7]", "2001:db8::7"),
+            ("2001:db8::7", "2001:db8::7"),
+            ("[::ffff:192.0.2.9]:8080", "192.0.2.9"),
+        ];
+        for (header, client) in cases {
+            let req = request("10.1.2.3:5000", Some(header));
+            assert_eq!(client_ip(&req, &proxy), client.parse().ok(), "{header}");
+        }
+        for garbage in ["198.51.100.1:port", "[2001:db8::7", "2001:db8::7]:80", "a:b:c"] {
+            let req = request("10.1.2.3:5000", Some(garbage));
+            assert_eq!(
+                client_ip(&req, &proxy),
+                "10.1.2.3".parse().ok(),
+                "{garbage}"
+            );
+        }
     }
 
     #[test]

@@ -2,6 +2,10 @@
 //! sees each verified login before anything is stored, and may refuse it or add custom claims;
 //! [`AuthBuilder::before_session_saved`](crate::AuthBuilder::before_session_saved) edits the
 //! user each time a session is written from the provider's tokens (login and refresh).
+//!
+//! Neither may change who the user is: `sub` and `issuer` are the provider's, and what
+//! back-channel logout and every refresh check the session against. A hook's change to either
+//! is undone (and logged as a warning); everything else in [`User`] is the app's to edit.
 
 use std::{future::Future, pin::Pin, sync::Arc};
 
@@ -34,7 +38,8 @@ impl Login {
         &self.user
     }
 
-    /// The user, to add custom claims or adjust roles and permissions.
+    /// The user, to add custom claims or adjust roles and permissions. A change to `sub` or
+    /// `issuer` is undone before the session is stored.
     pub fn user_mut(&mut self) -> &mut User {
         &mut self.user
     }
@@ -108,7 +113,8 @@ pub enum SaveCause {
 pub struct SessionUpdate<'a> {
     /// Why the session is written.
     pub cause: SaveCause,
-    /// The user it will hold; change it in place.
+    /// The user it will hold; change it in place (but not its `sub` or `issuer`: a change to
+    /// either is undone).
     pub user: &'a mut User,
 }
 
@@ -141,11 +147,13 @@ impl Hooks {
 
     /// Runs the after-callback hook (if any), then the before-saved one for a login.
     pub(crate) async fn on_login(&self, login: Login) -> Result<User, Refusal> {
+        let identity = Identity::of(login.user());
         let login = match &self.after_callback {
             Some(hook) => hook(login).await?,
             None => login,
         };
         let mut user = login.into_user();
+        identity.restore(&mut user, "after_callback");
         self.before_saved(SaveCause::Login, &mut user);
         Ok(user)
     }
@@ -153,7 +161,33 @@ impl Hooks {
     /// Runs the before-saved hook (if any).
     pub(crate) fn before_saved(&self, cause: SaveCause, user: &mut User) {
         if let Some(hook) = &self.before_session_saved {
+            let identity = Identity::of(user);
             hook(&mut SessionUpdate { cause, user });
+            identity.restore(user, "before_session_saved");
+        }
+    }
+}
+
+/// Who a user is, as the provider said: what no hook may change.
+struct Identity {
+    sub: String,
+    issuer: String,
+}
+
+impl Identity {
+    fn of(user: &User) -> Self {
+        Self {
+            sub: user.sub.clone(),
+            issuer: user.issuer.clone(),
+        }
+    }
+
+    /// Undoes a hook's change to `sub` or `issuer`.
+    fn restore(self, user: &mut User, hook: &str) {
+        if user.sub != self.sub || user.issuer != self.issuer {
+            tracing::warn!(hook, "a hook changed the user's sub or issuer: undone");
+            user.sub = self.sub;
+            user.issuer = self.issuer;
         }
     }
 }
@@ -236,6 +270,34 @@ mod tests {
         hooks.set_before_session_saved(|_: &mut SessionUpdate<'_>| panic!("must not run"));
         let refusal = hooks.on_login(login()).await.unwrap_err();
         assert_eq!(refusal.reason(), Some("not_invited"));
+    }
+
+    #[tokio::test]
+    async fn hooks_cannot_change_who_the_user_is() {
+        let mut hooks = Hooks::default();
+        hooks.set_after_callback(|mut login: Login| async move {
+            login.user_mut().sub = "someone-else".into();
+            login.user_mut().issuer = "https://evil.example".into();
+            Ok(login)
+        });
+        hooks.set_before_session_saved(|update: &mut SessionUpdate<'_>| {
+            update.user.sub = "another-one".into();
+            update.user.issuer = "https://other.example".into();
+            update.user.roles.push("edited".into());
+        });
+        let saved = hooks.on_login(login()).await.unwrap();
+        assert_eq!((saved.sub.as_str(), saved.issuer.as_str()), ("s", "i"));
+        assert!(
+            saved.roles.contains(&"edited".to_owned()),
+            "the rest is the app's"
+        );
+
+        let mut refreshed = user();
+        hooks.before_saved(SaveCause::Refresh, &mut refreshed);
+        assert_eq!(
+            (refreshed.sub.as_str(), refreshed.issuer.as_str()),
+            ("s", "i")
+        );
     }
 
     #[test]

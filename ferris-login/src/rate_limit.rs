@@ -2,9 +2,11 @@
 //! a database write: login, the callback and back-channel logout. `actix-governor` (GCRA):
 //! `RATE_LIMIT_PER_MINUTE` requests a minute per address on each route, with short bursts;
 //! over the limit, 429 JSON `rate_limited` with `Retry-After`. The address is the peer's, or,
-//! behind `TRUSTED_PROXIES`, the one they forwarded (`client::client_ip`).
+//! behind `TRUSTED_PROXIES`, the one they forwarded (`client::client_ip`). An IPv6 client
+//! counts by its /64 (one subscriber's network, whose addresses it can rotate through at
+//! will); an IPv4 client by its address.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 use actix_governor::{
     governor::{clock::QuantaInstant, middleware::NoOpMiddleware, NotUntil},
@@ -28,6 +30,7 @@ impl KeyExtractor for ClientAddress {
 
     fn extract(&self, req: &ServiceRequest) -> Result<IpAddr, Self::KeyExtractionError> {
         crate::client::client_ip(req.request(), &self.trusted)
+            .map(bucket_of)
             .ok_or_else(|| SimpleKeyExtractionError::new("no client address"))
     }
 
@@ -41,6 +44,17 @@ impl KeyExtractor for ClientAddress {
         response
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(ApiError::RateLimited.body())
+    }
+}
+
+/// The bucket an address counts in: an IPv4 address itself, an IPv6 address's /64.
+pub fn bucket_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !u128::from(u64::MAX);
+            IpAddr::V6(Ipv6Addr::from(network))
+        }
+        v4 => v4,
     }
 }
 
@@ -96,5 +110,24 @@ impl RateLimits {
 
     pub fn backchannel_logout(&self) -> Limit {
         self.limit(&self.backchannel_logout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bucket(ip: &str) -> IpAddr {
+        bucket_of(ip.parse().unwrap())
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_64_and_an_ipv4_client_by_its_address() {
+        assert_eq!(bucket("2001:db8:1:2::1"), bucket("2001:db8:1:2:ffff:ffff:ffff:ffff"));
+        assert_eq!(bucket("2001:db8:1:2:aaaa::9"), bucket("2001:db8:1:2::"));
+        assert_ne!(bucket("2001:db8:1:2::1"), bucket("2001:db8:1:3::1"));
+        assert_eq!(bucket("2001:db8:1:2::1"), "2001:db8:1:2::".parse::<IpAddr>().unwrap());
+        assert_eq!(bucket("198.51.100.7"), "198.51.100.7".parse::<IpAddr>().unwrap());
+        assert_ne!(bucket("198.51.100.7"), bucket("198.51.100.8"));
     }
 }

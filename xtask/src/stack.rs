@@ -53,6 +53,7 @@ pub const BACKEND_ENV_VARS: &[&str] = &[
     "METRICS_ADDR",
     "SHUTDOWN_DRAIN",
     "DATABASE_DIRECT_URL",
+    "PUBLISHED_ON_LOOPBACK_ONLY",
     "RUST_LOG",
     "LOG_FORMAT",
 ];

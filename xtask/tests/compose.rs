@@ -323,3 +323,28 @@ fn the_image_runs_the_backend_unprivileged_on_8080() {
         "runs as non-root: {user}"
     );
 }
+
+#[test]
+fn every_port_is_published_on_loopback_only() {
+    // The stack's secrets and dev users' passwords are public: nothing may be reachable from
+    // the network.
+    let compose = compose();
+    for name in ["db", "idp", "app"] {
+        let Some(ports) = service(&compose, name)["ports"].as_sequence() else {
+            continue;
+        };
+        for port in ports {
+            let spec = scalar(port).unwrap_or_default();
+            assert!(
+                spec.starts_with("127.0.0.1:"),
+                "{name} publishes {spec} beyond this machine"
+            );
+        }
+    }
+    let app = environment(service(&compose, "app"));
+    assert_eq!(
+        app.get("PUBLISHED_ON_LOOPBACK_ONLY").map(String::as_str),
+        Some("true"),
+        "the app is told, so it accepts the development secret while listening on 0.0.0.0"
+    );
+}

@@ -3,7 +3,12 @@
 
 use std::{net::TcpListener, sync::Arc};
 
-use actix_web::{web, App, HttpServer};
+use actix_web::{
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
+    middleware::{from_fn, Next},
+    web, App, HttpServer,
+};
 use ferris_login::{
     clock::OffsetClock, Auth, AuthBuilder, Claim, Config, CurrentSession, ErrorBody, ErrorCode,
     Login, Refusal, SaveCause, SessionUpdate, User,
@@ -44,6 +49,17 @@ impl ThirdPartyApp {
         pool.close().await;
         n
     }
+}
+
+/// The app's own middleware on one of its routes, refusing with an error (not a response):
+/// the error travels out through the library's middleware as an `Err`.
+async fn refuse_in_middleware(
+    _req: ServiceRequest,
+    _next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    Err::<ServiceResponse<actix_web::body::BoxBody>, _>(actix_web::error::ErrorForbidden(
+        "refused by the app's middleware",
+    ))
 }
 
 async fn hello(session: CurrentSession) -> String {
@@ -92,7 +108,13 @@ async fn spawn_third_party_with(
     let app = auth.clone();
     let server = HttpServer::new(move || {
         App::new()
-            .service(app.api().route("/hello", web::get().to(hello)))
+            .service(
+                app.api().route("/hello", web::get().to(hello)).service(
+                    web::resource("/refused-by-middleware")
+                        .wrap(from_fn(refuse_in_middleware))
+                        .to(hello),
+                ),
+            )
             .service(app.spa())
     })
     .listen(listener.try_clone().unwrap())
@@ -250,6 +272,59 @@ async fn a_refresh_keeps_the_custom_claims_and_runs_before_session_saved() {
     assert!(after.extra.get::<Plan>().unwrap().is_some());
 }
 
+/// Set once `panics_on_first_refresh`'s hook has panicked.
+static REFRESH_HOOK_PANICKED: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Its first refresh panics (an app's bug).
+fn panics_on_first_refresh(builder: AuthBuilder) -> AuthBuilder {
+    builder.before_session_saved(|update: &mut SessionUpdate<'_>| {
+        if update.cause == SaveCause::Refresh
+            && !REFRESH_HOOK_PANICKED.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            panic!("the app's hook fails once (this panic is the test's)");
+        }
+    })
+}
+
+/// A refresh whose hook panicked stores nothing (the hook's edits may be what keeps the
+/// session's claims safe), and leaves nothing behind in the process: once its lease has run
+/// out, the next request refreshes again. The provider had already rotated the refresh token
+/// the panicked refresh used (its new one was never stored), so it refuses it, and the session
+/// ends: signed out, never stuck with tokens that no refresh will ever renew.
+#[tokio::test]
+async fn a_refresh_whose_hook_panicked_is_tried_again_later() {
+    let app = spawn_third_party_with(
+        "/api",
+        panics_on_first_refresh,
+        &[
+            ("AUTH0_AUDIENCE", crate::helpers::DEV_API),
+            ("AUTH0_REFRESH_TOKENS", "true"),
+        ],
+    )
+    .await;
+    let browser = Browser::new();
+    login_at(&browser, &app.address, "alice").await;
+    let url = app.url("/api/auth/me");
+    let me = || browser.api_get(&url);
+    app.clock.advance(std::time::Duration::from_secs(600));
+    assert_eq!(me().await.status(), StatusCode::OK);
+    assert!(REFRESH_HOOK_PANICKED.load(std::sync::atomic::Ordering::SeqCst));
+
+    // The panicked refresh's lease runs out (as it does after its time).
+    let pool = sqlx::PgPool::connect(&app.db.url).await.unwrap();
+    sqlx::query("UPDATE sessions SET refresh_lease_until = NULL")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        me().await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the next request refreshed again (and the provider refused the spent token)"
+    );
+    assert_eq!(app.rows("SELECT count(*) FROM sessions").await, 0);
+}
+
 fn only_alice(builder: AuthBuilder) -> AuthBuilder {
     builder.after_callback(|login: Login| async move {
         if login.user().sub == "user-alice" {
@@ -368,4 +443,31 @@ async fn spawn_on_database(url: &str) -> Auth {
     let auth = Auth::builder(config).build().expect("builds");
     auth.start().await.expect("starts on the old database");
     auth
+}
+
+/// An error made inside middleware (here the app's, on its own route) leaves as an `Err`, not
+/// a response: it still gets the JSON error body and every security header.
+#[tokio::test]
+async fn an_error_raised_in_middleware_still_carries_the_security_headers() {
+    let app = spawn_third_party("/api", |builder| builder).await;
+    let response = Browser::new()
+        .api_get(&app.url("/api/refused-by-middleware"))
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    for header in [
+        "content-security-policy",
+        "x-content-type-options",
+        "x-frame-options",
+        "referrer-policy",
+        "cross-origin-opener-policy",
+        "permissions-policy",
+    ] {
+        assert!(
+            response.headers().contains_key(header),
+            "without {header}: {:?}",
+            response.headers()
+        );
+    }
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(error_code(response).await, ErrorCode::Forbidden);
 }

@@ -15,9 +15,14 @@ use std::{
     collections::BTreeSet,
     path::{Path, PathBuf},
     process::Stdio,
-    sync::Arc,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
     time::{Duration, Instant},
 };
+
+use futures_util::future::join_all;
 
 use reqwest::{
     header::{self, HeaderMap, HeaderValue},
@@ -61,7 +66,7 @@ struct Nginx {
 impl Nginx {
     /// Starts nginx on `127.0.0.1:port`, round robin over `upstreams` (loopback ports), with
     /// TLS (a certificate for `localhost` made now) if `tls`.
-    async fn start(port: u16, upstreams: &[u16], tls: bool) -> Self {
+    async fn start(port: u16, upstreams: &[u16], tls: bool, failover: bool) -> Self {
         let nginx = nginx_executable();
         assert!(
             is_executable(&nginx),
@@ -76,7 +81,7 @@ impl Nginx {
             None
         };
         let conf = dir.path().join("nginx.conf");
-        std::fs::write(&conf, config(dir.path(), port, upstreams, tls)).unwrap();
+        std::fs::write(&conf, config(dir.path(), port, upstreams, tls, failover)).unwrap();
         let stderr = std::fs::File::create(dir.path().join("stderr.log")).unwrap();
         let mut child = tokio::process::Command::new(&nginx)
             .arg("-p")
@@ -145,11 +150,21 @@ fn is_executable(path: &Path) -> bool {
 /// `/var/log`, no `/var/lib/nginx`), round robin, no retry on another replica (a failing
 /// replica must fail the test, not be hidden), the forwarding headers the app believes from a
 /// trusted proxy, and the answering replica in `X-Upstream`.
-fn config(dir: &Path, port: u16, upstreams: &[u16], tls: bool) -> String {
+///
+/// With `failover`, as in production: a request that fails to reach a replica, or whose
+/// connection fails before an answer, is tried on the next one if it is idempotent (nginx
+/// never retries a `POST`), and a replica that failed is left out for a second.
+fn config(dir: &Path, port: u16, upstreams: &[u16], tls: bool, failover: bool) -> String {
     let dir = dir.display();
+    let server_options = if failover {
+        " max_fails=1 fail_timeout=1s"
+    } else {
+        ""
+    };
+    let next_upstream = if failover { "error timeout" } else { "off" };
     let servers: String = upstreams
         .iter()
-        .map(|p| format!("        server 127.0.0.1:{p};\n"))
+        .map(|p| format!("        server 127.0.0.1:{p}{server_options};\n"))
         .collect();
     let (listen, certificate) = if tls {
         (
@@ -188,7 +203,8 @@ http {{
             # HTTP/1.0, Actix answers 400 to a POST without a body and Content-Length.)
             proxy_http_version 1.1;
             proxy_set_header Connection \"\";
-            proxy_next_upstream off;
+            proxy_next_upstream {next_upstream};
+            proxy_connect_timeout 2s;
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
@@ -238,6 +254,8 @@ struct Balanced {
     nginx: Nginx,
     a: BackendProcess,
     b: BackendProcess,
+    /// The replicas' environment (to start one again).
+    env: Vec<(&'static str, String)>,
     _idp: DevIdp,
     _db: TestDatabase,
 }
@@ -251,13 +269,22 @@ enum Origin {
 
 /// `extra` is added to every replica's environment.
 async fn balanced(origin: Origin, extra: &[(&'static str, String)]) -> Balanced {
+    balanced_with(origin, extra, false).await
+}
+
+/// [`balanced`], with nginx failing over to the other replica if `failover`.
+async fn balanced_with(
+    origin: Origin,
+    extra: &[(&'static str, String)],
+    failover: bool,
+) -> Balanced {
     let (port, port_a, port_b) = (quiet_port(), quiet_port(), quiet_port());
     let public = match origin {
         Origin::Http => format!("http://localhost:{port}"),
         Origin::Https => format!("https://localhost:{port}"),
     };
     let (idp, db) = tokio::join!(DevIdp::start(&public), TestDatabase::create());
-    let env: Vec<(&str, String)> = vec![
+    let env: Vec<(&'static str, String)> = vec![
         ("AUTH0_SECRET", TEST_SECRET.to_owned()),
         ("AUTH0_BASE_URL", public.clone()),
         ("AUTH0_ISSUER_BASE_URL", idp.issuer.clone()),
@@ -270,18 +297,19 @@ async fn balanced(origin: Origin, extra: &[(&'static str, String)]) -> Balanced 
         // Every request of these tests comes from one address.
         ("RATE_LIMIT_PER_MINUTE", "0".to_owned()),
     ];
-    let env: Vec<(&str, String)> = env.into_iter().chain(extra.iter().cloned()).collect();
+    let env: Vec<(&'static str, String)> = env.into_iter().chain(extra.iter().cloned()).collect();
     // Both at once: their migrations take turns on the database's advisory lock.
     let (a, b) = tokio::join!(
         BackendProcess::start(port_a, &env),
         BackendProcess::start(port_b, &env)
     );
-    let nginx = Nginx::start(port, &[port_a, port_b], origin == Origin::Https).await;
+    let nginx = Nginx::start(port, &[port_a, port_b], origin == Origin::Https, failover).await;
     Balanced {
         origin: public,
         nginx,
         a,
         b,
+        env,
         _idp: idp,
         _db: db,
     }
@@ -675,5 +703,204 @@ async fn tls_terminated_at_nginx_secure_cookies_hsts_and_https_redirects() {
                 && !url.contains(&lb.url("").replacen("https://", "http://", 1)),
             "{url} names a replica or the public origin over http"
         );
+    }
+}
+
+/// The load runs this long before one replica is killed, then this long before it is started
+/// again, then this long more.
+const BEFORE_KILL: Duration = Duration::from_secs(2);
+const KILLED_FOR: Duration = Duration::from_secs(3);
+const AFTER_RESTART: Duration = Duration::from_secs(2);
+
+/// Results of one kind of request under load.
+#[derive(Debug, Default)]
+struct Tally {
+    ok: u64,
+    failed: u64,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    fn count(&mut self, outcome: Result<(), String>) {
+        match outcome {
+            Ok(()) => self.ok += 1,
+            Err(why) => {
+                self.failed += 1;
+                self.failures.push(why);
+            }
+        }
+    }
+
+    fn add(&mut self, other: Tally) {
+        self.ok += other.ok;
+        self.failed += other.failed;
+        self.failures.extend(other.failures);
+    }
+}
+
+/// `/api/auth/me` through nginx, over and over on one keep-alive connection, until `stop`.
+async fn keep_asking_me(origin: String, browser: Browser, stop: Arc<AtomicBool>) -> Tally {
+    let mut tally = Tally::default();
+    let url = format!("{origin}/api/auth/me");
+    for _ in 0..200_000 {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let response = browser.api_get(&url).await;
+        tally.count(match response.status() {
+            StatusCode::OK => Ok(()),
+            status => Err(format!("GET /me: {status}")),
+        });
+    }
+    tally
+}
+
+/// Logs in and out through nginx, over and over, until `stop`: (logins, logouts).
+async fn keep_logging_in_and_out(
+    origin: String,
+    user: &'static str,
+    stop: Arc<AtomicBool>,
+) -> (Tally, Tally) {
+    let (mut logins, mut logouts) = (Tally::default(), Tally::default());
+    for _ in 0..1_000 {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let browser = Browser::new();
+        let login = login_through(&origin, &browser, user).await;
+        let signed_in = login.is_ok();
+        logins.count(login);
+        if !signed_in {
+            continue;
+        }
+        let logout = browser.api_post(&format!("{origin}/api/auth/logout")).await;
+        logouts.count(match logout.status() {
+            StatusCode::OK => Ok(()),
+            status => Err(format!("POST /logout: {status}")),
+        });
+    }
+    (logins, logouts)
+}
+
+/// One whole login through nginx at `origin`, without panicking on the app's answers.
+async fn login_through(origin: &str, browser: &Browser, user: &str) -> Result<(), String> {
+    let login = browser
+        .client
+        .get(format!("{origin}/api/auth/login"))
+        .send()
+        .await
+        .map_err(|e| format!("GET /login: {e}"))?;
+    if login.status() != StatusCode::FOUND {
+        return Err(format!("GET /login: {}", login.status()));
+    }
+    let callback = sign_in_at_provider(browser, origin, &location(&login), user, user).await;
+    let done = browser
+        .client
+        .get(&callback)
+        .send()
+        .await
+        .map_err(|e| format!("GET /callback: {e}"))?;
+    let home = format!("{origin}/");
+    match done.headers().get(header::LOCATION) {
+        Some(to) if done.status() == StatusCode::FOUND && to.as_bytes() == home.as_bytes() => {
+            Ok(())
+        }
+        _ => Err(format!("GET /callback: {}", done.status())),
+    }
+}
+
+/// Issue 16, item 2: nginx in front of two replicas, retrying idempotent requests on the other
+/// one. Replica A gets `kill -9` while 16 keep-alive clients ask `/me` and two others log in
+/// and out; then it is started again. No `GET` fails, no session is lost, the only failures
+/// are the logins and logouts that were in flight on A (at most one per client doing them),
+/// and A takes traffic again.
+#[tokio::test]
+async fn a_replica_killed_under_load_loses_no_get_and_no_session() {
+    let mut lb = balanced_with(Origin::Http, &[], true).await;
+    let readers: Vec<Browser> = (0..16).map(|_| lb.browser()).collect();
+    for (i, browser) in readers.iter().enumerate() {
+        login_across(&lb, browser, if i % 2 == 0 { "alice" } else { "bob" }).await;
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let origin = lb.origin.clone();
+    let gets = join_all(
+        readers
+            .iter()
+            .map(|b| keep_asking_me(origin.clone(), b.clone(), stop.clone())),
+    );
+    let churn = join_all(
+        ["alice", "bob"]
+            .into_iter()
+            .map(|user| keep_logging_in_and_out(origin.clone(), user, stop.clone())),
+    );
+    let port_a = lb.a.port;
+    let control = async {
+        tokio::time::sleep(BEFORE_KILL).await;
+        let killed = std::process::Command::new("kill")
+            .args(["-9", &lb.a.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = lb.a.wait().await;
+        assert_eq!(status.code(), None, "killed by a signal");
+        tokio::time::sleep(KILLED_FOR).await;
+        lb.a = BackendProcess::start(port_a, &lb.env).await;
+        // A takes traffic again: nginx tries it once its second of being left out is over.
+        let started = Instant::now();
+        let probe = Browser::new();
+        let upstream_a = format!("127.0.0.1:{port_a}");
+        let mut back = None;
+        for _ in 0..300 {
+            let response = probe.get(&format!("{origin}/healthz")).await;
+            if response
+                .headers()
+                .get(UPSTREAM_HEADER)
+                .map(|v| v.as_bytes())
+                == Some(upstream_a.as_bytes())
+            {
+                back = Some(started.elapsed());
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(AFTER_RESTART).await;
+        stop.store(true, Ordering::SeqCst);
+        back
+    };
+    let (gets, churn, back) = tokio::join!(gets, churn, control);
+
+    let mut me = Tally::default();
+    gets.into_iter().for_each(|t| me.add(t));
+    let (mut logins, mut logouts) = (Tally::default(), Tally::default());
+    for (i, o) in churn {
+        logins.add(i);
+        logouts.add(o);
+    }
+    eprintln!(
+        "replica killed under load: GET /me {} ok, {} failed; logins {} ok, {} failed {:?}; \
+         logouts {} ok, {} failed {:?}; A took traffic {:?} after it was started again",
+        me.ok,
+        me.failed,
+        logins.ok,
+        logins.failed,
+        logins.failures,
+        logouts.ok,
+        logouts.failed,
+        logouts.failures,
+        back
+    );
+    lb.check(me.failed == 0, &format!("failed GETs: {:?}", me.failures));
+    lb.check(me.ok > 0 && logins.ok > 0, "the load ran");
+    lb.check(
+        logins.failed <= 2 && logouts.failed <= 2,
+        "only the logins and logouts in flight on A failed (one per client at most)",
+    );
+    lb.check(back.is_some(), "A takes traffic again after its restart");
+    // No session lost: every reader is still signed in, through either replica.
+    for browser in &readers {
+        for _ in 0..2 {
+            let (status, _) = lb.me(browser).await;
+            lb.check(status == StatusCode::OK, "a session survived the kill");
+        }
     }
 }

@@ -489,3 +489,49 @@ async fn the_longest_return_path_survives_the_whole_login() {
         .await;
     assert_eq!(location(&browser.get(&callback).await), app.url("/"));
 }
+
+/// A link to the login on another site: the browser withholds the `SameSite=Strict` session
+/// cookie, so the app first bounces the navigation through a page of its own. The navigation
+/// that page starts is same-origin, brings the cookie, and the login ends the old session
+/// instead of leaving it orphaned.
+#[tokio::test]
+async fn a_cross_site_link_to_login_still_ends_the_browsers_old_session() {
+    let app = spawn_app().await;
+    let browser = Browser::new();
+    assert_eq!(
+        app.login_as(&browser, "alice").await.status(),
+        StatusCode::FOUND
+    );
+    assert_eq!(app.session_rows().await, 1);
+
+    // The link, as a browser follows it: cross-site, without the Strict session cookie.
+    let linked = Browser::new()
+        .client
+        .get(app.url("/api/auth/login?returnTo=/profile&ui_locales=fr"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .header("Sec-Fetch-Mode", "navigate")
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(linked.status(), StatusCode::OK);
+    assert!(set_cookies(&linked).is_empty(), "nothing started yet");
+    let page = linked.text().await.unwrap();
+    let start = page.find("url=").expect("a meta refresh") + "url=".len();
+    let target = page[start..start + page[start..].find('"').unwrap()].replace("&amp;", "&");
+    assert_eq!(target, "/api/auth/login?returnTo=/profile&ui_locales=fr");
+
+    // The page's own navigation: same-origin, so the session cookie comes along.
+    let response = browser.navigate(&app.url(&target)).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let callback = app
+        .sign_in_at_provider(&browser, &location(&response), "alice", "alice")
+        .await;
+    let done = browser.get(&callback).await;
+    assert_eq!(location(&done), app.url("/profile"));
+    assert_eq!(
+        app.session_rows().await,
+        1,
+        "the old session ended, not orphaned"
+    );
+}

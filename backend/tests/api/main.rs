@@ -29,6 +29,7 @@ mod provider_faults;
 mod proxy;
 mod rate_limits;
 mod refresh;
+mod relay;
 mod replicas;
 mod session_hardening;
 mod session_store;

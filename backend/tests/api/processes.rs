@@ -145,7 +145,8 @@ impl BackendProcess {
         }
     }
 
-    async fn session_cache(&self) -> Option<String> {
+    /// What `/readyz` says of the session cache (`listening`, `bypassed`, `off`).
+    pub async fn session_cache(&self) -> Option<String> {
         let ready: serde_json::Value = reqwest::get(self.url("/readyz"))
             .await
             .ok()?

@@ -102,3 +102,62 @@ async fn callbacks_and_back_channel_logouts_are_limited_too() {
         assert!(limited, "{path} is limited");
     }
 }
+
+/// An app 12 logins a minute per client (bursts of 5), behind a trusted proxy on loopback.
+async fn behind_a_proxy(fake: &FakeIdp) -> TestApp {
+    spawn_app_with(AppOptions {
+        issuer: Some(fake.issuer.clone()),
+        extra_env: vec![
+            ("RATE_LIMIT_PER_MINUTE", "12".to_owned()),
+            ("TRUSTED_PROXIES", "127.0.0.1".to_owned()),
+        ],
+        ..Default::default()
+    })
+    .await
+}
+
+async fn login_forwarded_for(app: &TestApp, client: &str) -> StatusCode {
+    Browser::new()
+        .client
+        .get(app.url("/api/auth/login"))
+        .header("X-Forwarded-For", client)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn an_ipv6_client_rotating_through_its_64_is_still_limited() {
+    let fake = FakeIdp::start().await;
+    let app = behind_a_proxy(&fake).await;
+    let mut statuses = Vec::new();
+    for i in 1..=20u32 {
+        statuses.push(login_forwarded_for(&app, &format!("2001:db8:1:2::{i:x}")).await);
+    }
+    let allowed = statuses.iter().filter(|s| **s == StatusCode::FOUND).count();
+    assert!((5..=6).contains(&allowed), "{statuses:?}");
+    // Another /64 is someone else.
+    assert_eq!(
+        login_forwarded_for(&app, "2001:db8:1:3::1").await,
+        StatusCode::FOUND
+    );
+}
+
+#[tokio::test]
+async fn clients_forwarded_with_ports_each_count_on_their_own() {
+    let fake = FakeIdp::start().await;
+    let app = behind_a_proxy(&fake).await;
+    for i in 1..=8u32 {
+        for client in [
+            format!("198.51.100.{i}:{}", 40_000 + i),
+            format!("[2001:db8:{i}::1]:443"),
+        ] {
+            assert_eq!(
+                login_forwarded_for(&app, &client).await,
+                StatusCode::FOUND,
+                "{client} has a bucket of its own, not the proxy's"
+            );
+        }
+    }
+}

@@ -189,7 +189,8 @@ async fn g08_a_hanging_refresh_holds_no_connection_and_ends_no_session() {
         ..Default::default()
     })
     .await;
-    // Access tokens for 30 s are due at once (the refresh buffer is 60 s); for an hour, not.
+    // Access tokens for 30 s are due half-way through their life (the refresh buffer, 60 s, is
+    // longer than that); for an hour, not.
     fake.set(|k| k.expires_in = 30);
     let due: Vec<Browser> = (0..20).map(|_| Browser::new()).collect();
     for browser in &due {
@@ -200,6 +201,7 @@ async fn g08_a_hanging_refresh_holds_no_connection_and_ends_no_session() {
     for browser in &fresh {
         app.login_via_fake(browser).await;
     }
+    app.clock.advance(Duration::from_secs(16));
     fake.set(|k| k.refresh_delay = Some(Duration::from_secs(60)));
     let asked_before = fake.token_requests();
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::{helpers::*, processes::BackendProcess};
+use crate::{helpers::*, processes::BackendProcess, relay::Relay};
 
 /// The longest a change may take to reach the other replica.
 const WITHIN: Duration = Duration::from_millis(100);
@@ -23,10 +23,17 @@ struct Pair {
 }
 
 async fn pair(a_env: &[(&'static str, String)], b_env: &[(&'static str, String)]) -> Pair {
+    pair_on(TestDatabase::create().await, a_env, b_env).await
+}
+
+async fn pair_on(
+    db: TestDatabase,
+    a_env: &[(&'static str, String)],
+    b_env: &[(&'static str, String)],
+) -> Pair {
     let (port_a, port_b) = (quiet_port(), quiet_port());
     let origin = format!("http://localhost:{port_a}");
     let idp = DevIdp::start(&origin).await;
-    let db = TestDatabase::create().await;
     let common = |extra: &[(&'static str, String)]| {
         let mut env: Vec<(&str, String)> = vec![
             ("AUTH0_SECRET", TEST_SECRET.to_owned()),
@@ -64,6 +71,20 @@ impl Pair {
     async fn pool(&self) -> sqlx::PgPool {
         sqlx::PgPool::connect(&self.db.url).await.unwrap()
     }
+
+    /// Makes the access token due on A only: 4 minutes left of a token whose start is unknown
+    /// (so A's 15-minute buffer applies in full, and B's none), and both replicas told, as any
+    /// change to a session does.
+    async fn access_token_due_on_a(&self) {
+        sqlx::query(
+            "UPDATE sessions SET access_expires_at = now() + interval '4 minutes', \
+                 access_issued_at = NULL \
+             RETURNING pg_notify('bff_session_changed', encode(id_hash, 'hex'))",
+        )
+        .fetch_all(&self.pool().await)
+        .await
+        .unwrap();
+    }
 }
 
 /// How long until B answers `/me` for this browser with `expected` (panics after 2 s).
@@ -72,14 +93,24 @@ async fn delay_until(
     browser: &Browser,
     expected: StatusCode,
 ) -> Duration {
+    delay_until_within(replica, browser, expected, Duration::from_secs(2)).await
+}
+
+/// How long until B answers `/me` for this browser with `expected` (panics after `limit`).
+async fn delay_until_within(
+    replica: &BackendProcess,
+    browser: &Browser,
+    expected: StatusCode,
+    limit: Duration,
+) -> Duration {
     let started = Instant::now();
     loop {
         if replica.me(browser).await == expected {
             return started.elapsed();
         }
         assert!(
-            started.elapsed() < Duration::from_secs(2),
-            "{} still not {expected} after 2 s",
+            started.elapsed() < limit,
+            "{} still not {expected} after {limit:?}",
             replica.address
         );
         tokio::time::sleep(Duration::from_millis(1)).await;
@@ -185,8 +216,9 @@ async fn me_on(replica: &BackendProcess, browser: &Browser) -> shared::User {
     response.json().await.unwrap()
 }
 
-/// Refresh on: A refreshes on every request (its buffer is longer than the dev provider's
-/// ten-minute access tokens), B never does (no buffer): every refresh happens on A.
+/// Refresh on: A refreshes 15 minutes before expiry (or half-way through a token's life, if
+/// that is later), B only at expiry (no buffer); after [`Pair::access_token_due_on_a`] every
+/// refresh happens on A.
 /// Environment variables of one replica.
 type Env = Vec<(&'static str, String)>;
 
@@ -215,6 +247,7 @@ async fn roles_changed_by_a_refresh_on_one_replica_reach_the_other() {
     );
 
     // Demoted at the provider; the next refresh (on A) brings the news.
+    pair.access_token_due_on_a().await;
     reqwest::Client::new()
         .put(format!("{}/dev-admin/users/alice", pair.idp.issuer))
         .json(&json!({"roles": [], "permissions": ["read:messages"]}))
@@ -285,6 +318,7 @@ async fn a_terminal_refresh_failure_on_one_replica_ends_the_session_on_the_other
         .unwrap();
 
     // A refreshes, gets invalid_grant, ends the session.
+    pair.access_token_due_on_a().await;
     assert_eq!(pair.a.me(&browser).await, StatusCode::UNAUTHORIZED);
     report(
         "terminal refresh failure",
@@ -324,4 +358,64 @@ async fn a_replica_that_loses_its_listening_connection_stays_correct_and_listens
         "logout after listening again",
         delay_until(&pair.b, &second_on_b, StatusCode::UNAUTHORIZED).await,
     );
+}
+
+/// The longest a revocation may go unseen on a replica whose listening connection went
+/// silent (the issue's target).
+const SILENT_WITHIN: Duration = Duration::from_secs(10);
+
+#[tokio::test]
+async fn a_replica_whose_listening_connection_goes_silent_stops_serving_revoked_sessions() {
+    // B listens through a relay (its `DATABASE_DIRECT_URL`); its request pool does not.
+    let db = TestDatabase::create().await;
+    let database = reqwest::Url::parse(&db.url).unwrap();
+    let postgres = tokio::net::lookup_host((
+        database.host_str().unwrap(),
+        database.port().unwrap_or(5432),
+    ))
+    .await
+    .unwrap()
+    .next()
+    .unwrap();
+    let relay = Relay::start(postgres).await;
+    let mut through_relay = database.clone();
+    through_relay.set_host(Some("127.0.0.1")).unwrap();
+    through_relay.set_port(Some(relay.port)).unwrap();
+    let pair = pair_on(
+        db,
+        &[],
+        &[("DATABASE_DIRECT_URL", through_relay.to_string())],
+    )
+    .await;
+    let browser = Browser::new();
+    pair.login(&browser, "alice").await;
+    let old_cookie = pair.cached_on_b(&browser).await;
+    let admin = old_cookie
+        .api_get(&pair.b.url(shared::routes::ADMIN_SESSIONS))
+        .await;
+    assert_eq!(admin.status(), StatusCode::OK, "alice is an admin");
+
+    // The path goes half-open: no FIN, no error, silence. Then a logout on A.
+    relay.freeze();
+    let response = browser.api_post(&pair.a.url("/api/auth/logout")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let delay = delay_until_within(
+        &pair.b,
+        &old_cookie,
+        StatusCode::UNAUTHORIZED,
+        SILENT_WITHIN,
+    )
+    .await;
+    eprintln!("revocation seen by a replica with a silent listener: {delay:?}");
+    let admin = old_cookie
+        .api_get(&pair.b.url(shared::routes::ADMIN_SESSIONS))
+        .await;
+    assert_eq!(admin.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        pair.b.session_cache().await.as_deref(),
+        Some("bypassed"),
+        "B's /readyz no longer claims it listens"
+    );
+    assert_eq!(pair.a.session_cache().await.as_deref(), Some("listening"));
 }

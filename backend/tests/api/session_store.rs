@@ -22,6 +22,10 @@ use crate::helpers::{TestDatabase, TEST_SECRET};
 
 const IDLE: Duration = Duration::from_secs(600);
 const ABSOLUTE: Duration = Duration::from_secs(3600);
+/// Past half the life of the access tokens `new_session` stores (600 s from the real clock,
+/// which runs ahead of the fixture's by the set-up time): from then on they are due with any
+/// buffer of 300 s or more. Still well within the idle timeout.
+const PAST_HALF_A_TOKEN: Duration = Duration::from_secs(400);
 
 struct Fixture {
     sessions: Sessions,
@@ -333,29 +337,33 @@ both!(loading_never_slides_the_idle_deadline, |f| {
     assert!(view(&f, &key).await.is_none(), "a load is a pure read");
 });
 
-both!(touches_are_throttled_to_one_write_a_minute, |f| {
-    let (key, _) = signed_in(&f, "sub-1").await;
-    let first = view(&f, &key).await.unwrap();
-    f.clock.advance(Duration::from_secs(30));
-    let same = f
-        .sessions
-        .touch_if_due(first.clone())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        same.last_seen_at, first.last_seen_at,
-        "no write within a minute"
-    );
-    f.clock.advance(Duration::from_secs(31));
-    let moved = f.sessions.touch_if_due(same).await.unwrap().unwrap();
-    assert!(moved.last_seen_at > first.last_seen_at);
-    let stored: time::OffsetDateTime = sqlx::query_scalar("SELECT last_seen_at FROM sessions")
-        .fetch_one(&f.pool)
-        .await
-        .unwrap();
-    assert_eq!(stored, moved.last_seen_at);
-});
+both!(
+    touches_are_throttled_to_a_quarter_of_the_idle_timeout,
+    |f| {
+        let (key, _) = signed_in(&f, "sub-1").await;
+        let first = view(&f, &key).await.unwrap();
+        assert_eq!(f.sessions.touch_interval(), IDLE / 4);
+        f.clock.advance(IDLE / 4 - Duration::from_secs(1));
+        let same = f
+            .sessions
+            .touch_if_due(first.clone())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            same.last_seen_at, first.last_seen_at,
+            "no write within a quarter of the idle timeout"
+        );
+        f.clock.advance(Duration::from_secs(1));
+        let moved = f.sessions.touch_if_due(same).await.unwrap().unwrap();
+        assert!(moved.last_seen_at > first.last_seen_at);
+        let stored: time::OffsetDateTime = sqlx::query_scalar("SELECT last_seen_at FROM sessions")
+            .fetch_one(&f.pool)
+            .await
+            .unwrap();
+        assert_eq!(stored, moved.last_seen_at);
+    }
+);
 
 both!(sessions_end_at_the_absolute_timeout_however_active, |f| {
     let (key, _) = signed_in(&f, "sub-1").await;
@@ -537,6 +545,7 @@ both!(a_failed_refresh_backs_off_exponentially, |f| {
     let (buffer, lease) = (Duration::from_secs(900), Duration::from_secs(30));
     let base = Duration::from_secs(5);
     let cap = Duration::from_secs(300);
+    f.clock.advance(PAST_HALF_A_TOKEN);
     let claimed = f
         .sessions
         .claim_refresh(id, buffer, lease)
@@ -623,3 +632,112 @@ async fn c02_ten_thousand_session_ids_are_unique_and_long() {
     assert_eq!(seen.len(), 10_000);
     assert_eq!(rows(&f.pool).await, 10_000);
 }
+
+both!(
+    a_refresh_lease_runs_on_the_database_clock_not_the_apps,
+    |f| {
+        let (_, id) = signed_in(&f, "sub-1").await;
+        let (buffer, lease) = (Duration::from_secs(900), Duration::from_secs(30));
+        f.clock.advance(PAST_HALF_A_TOKEN);
+        f.sessions
+            .claim_refresh(id, buffer, lease)
+            .await
+            .unwrap()
+            .unwrap();
+        // This replica's clock runs past the lease; the database's has not: still leased.
+        f.clock.advance(lease + Duration::from_secs(5));
+        assert!(matches!(
+            f.sessions.claim_refresh(id, buffer, lease).await.unwrap(),
+            Err(NoLease::Leased(_))
+        ));
+    }
+);
+
+both!(
+    a_terminal_refresh_failure_at_a_rotated_version_ends_nothing,
+    |f| {
+        let (key, id) = signed_in(&f, "sub-1").await;
+        let (buffer, lease) = (Duration::from_secs(900), Duration::from_secs(30));
+        f.clock.advance(PAST_HALF_A_TOKEN);
+        // Replica 1 claims, its lease runs out mid-call; replica 2 claims and refreshes.
+        let stale = f
+            .sessions
+            .claim_refresh(id, buffer, lease)
+            .await
+            .unwrap()
+            .unwrap();
+        sqlx::query("UPDATE sessions SET refresh_lease_until = now() - interval '1 second'")
+            .execute(&f.pool)
+            .await
+            .unwrap();
+        let current = f
+            .sessions
+            .claim_refresh(id, buffer, lease)
+            .await
+            .unwrap()
+            .unwrap();
+        let fresh = StoredTokens {
+            access_token: "new-access".into(),
+            refresh_token: Some("new-refresh".into()),
+            expires_at: Some(unix_in(3600)),
+        };
+        let user = view(&f, &key).await.unwrap().user.clone();
+        assert!(f
+            .sessions
+            .store_refreshed(
+                id,
+                current.version,
+                ferris_login::session::sessions::Refreshed {
+                    tokens: &fresh,
+                    user: &user,
+                    id_token: None,
+                },
+            )
+            .await
+            .unwrap());
+        // Replica 1's spent refresh token gets invalid_grant: its end must not take the
+        // session replica 2 just refreshed.
+        assert!(!f.sessions.end_at_version(id, stale.version).await.unwrap());
+        assert!(
+            view(&f, &key).await.is_some(),
+            "the refreshed session lives"
+        );
+        assert!(f
+            .sessions
+            .end_at_version(id, current.version + 1)
+            .await
+            .unwrap());
+        assert!(view(&f, &key).await.is_none());
+    }
+);
+
+both!(
+    a_short_lived_access_token_is_claimed_halfway_not_at_once,
+    |f| {
+        let user_id = user(&f.pool, "sub-1").await;
+        let mut new = new_session(user_id, "sub-1");
+        // 30 s from now by the sessions' clock (the fixture's, not the real one).
+        let now = ferris_login::clock::Clock::now(&f.clock);
+        new.tokens.as_mut().unwrap().expires_at = Some(now.unix_timestamp() + 30);
+        let created = f.sessions.create(new, &[]).await.unwrap();
+        let id = created.view.id;
+        let buffer = Duration::from_secs(60);
+        let lease = Duration::from_secs(30);
+        assert_eq!(
+            f.sessions
+                .claim_refresh(id, buffer, lease)
+                .await
+                .unwrap()
+                .err(),
+            Some(NoLease::NotDue),
+            "a 30-second token just issued is not due, although it expires within the buffer"
+        );
+        f.clock.advance(Duration::from_secs(16));
+        assert!(f
+            .sessions
+            .claim_refresh(id, buffer, lease)
+            .await
+            .unwrap()
+            .is_ok());
+    }
+);

@@ -216,7 +216,8 @@ pub struct Config {
     /// Keep the session's tokens fresh with the refresh token (`AUTH0_REFRESH_TOKENS`,
     /// default off; on adds `offline_access` to the scopes).
     pub(crate) refresh_tokens: bool,
-    /// Refresh this long before the access token expires (`TOKEN_REFRESH_BUFFER`, 60 s).
+    /// Refresh this long before the access token expires (`TOKEN_REFRESH_BUFFER`, 60 s), or
+    /// half-way through its life if that is later (`SessionView::refresh_due`).
     pub(crate) refresh_buffer: Duration,
     /// Downstream APIs reachable through `/api/proxy/{name}/…` (`API_PROXY_UPSTREAMS`:
     /// `name=https://api.example.com/base,other=…`).
@@ -342,7 +343,19 @@ impl Config {
                  network, set ALLOW_INSECURE_HTTP=true",
             ));
         }
-        let secrets = parse_secrets(&required("AUTH0_SECRET")?, loopback)?;
+        let listen_addr = match get("LISTEN_ADDR") {
+            Some(raw) => raw
+                .trim()
+                .parse()
+                .map_err(|_| invalid("LISTEN_ADDR", "expected host:port, e.g. 127.0.0.1:8080"))?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+        // The development secret is for an app nobody else can reach: its public origin on
+        // loopback, and its listening address too (or, in a container, published only on the
+        // host's loopback, as `docker-compose.yml` does, which the app cannot see: say so).
+        let reachable_only_here = loopback
+            && (listen_addr.ip().is_loopback() || flag(&get, "PUBLISHED_ON_LOOPBACK_ONLY")?);
+        let secrets = parse_secrets(&required("AUTH0_SECRET")?, reachable_only_here)?;
         let issuer = IssuerSetting::parse(&required("AUTH0_ISSUER_BASE_URL")?)
             .map_err(|r| invalid("AUTH0_ISSUER_BASE_URL", r))?;
         let client_id = required("AUTH0_CLIENT_ID")?.trim().to_owned();
@@ -368,13 +381,6 @@ impl Config {
                 "must be a postgres:// or postgresql:// URL",
             ));
         }
-        let listen_addr = match get("LISTEN_ADDR") {
-            Some(raw) => raw
-                .trim()
-                .parse()
-                .map_err(|_| invalid("LISTEN_ADDR", "expected host:port, e.g. 127.0.0.1:8080"))?,
-            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
-        };
         let frontend_dist = get("FRONTEND_DIST")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("frontend/dist"));
@@ -389,6 +395,16 @@ impl Config {
             duration("SESSION_ABSOLUTE_TIMEOUT", Duration::from_secs(7 * 86_400))?;
         if session_idle_timeout.is_zero() || session_absolute_timeout.is_zero() {
             return Err(invalid("SESSION_IDLE_TIMEOUT", "timeouts must be positive"));
+        }
+        // Deadlines are dates: a timeout that takes them past what a date can hold would
+        // pass here and fail at every login.
+        for (name, timeout) in [
+            ("SESSION_IDLE_TIMEOUT", session_idle_timeout),
+            ("SESSION_ABSOLUTE_TIMEOUT", session_absolute_timeout),
+        ] {
+            if timeout > MAX_SESSION_TIMEOUT {
+                return Err(invalid(name, "must be at most 10 years (3650d)"));
+            }
         }
         if session_idle_timeout > session_absolute_timeout {
             return Err(invalid(
@@ -655,6 +671,10 @@ fn parse_scopes(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
     Ok(scopes)
 }
 
+/// The longest session timeout accepted (ten years of 365 days): far beyond any sensible
+/// session, well within the dates PostgreSQL and `time` hold.
+const MAX_SESSION_TIMEOUT: Duration = Duration::from_secs(3650 * 86_400);
+
 /// Parses a duration with [`humantime`]: `45s`, `30m`, `12h`, `7d`, `1w`, `1h 30m`; a bare
 /// number is seconds (`90`).
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
@@ -909,6 +929,52 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_huge_session_timeout_is_a_named_configuration_error() {
+        let huge = "18446744073709551615"; // seconds: u64::MAX
+        for (huge_ones, named) in [
+            (
+                &["SESSION_IDLE_TIMEOUT", "SESSION_ABSOLUTE_TIMEOUT"][..],
+                "SESSION_IDLE_TIMEOUT",
+            ),
+            (&["SESSION_ABSOLUTE_TIMEOUT"][..], "SESSION_ABSOLUTE_TIMEOUT"),
+        ] {
+            let mut vars = valid();
+            for name in huge_ones {
+                vars.insert(name, huge.into());
+            }
+            let error = load(&vars).unwrap_err();
+            assert!(
+                matches!(error, ConfigError::Invalid { name, .. } if name == named),
+                "{error}"
+            );
+        }
+        let mut vars = valid();
+        vars.insert("SESSION_IDLE_TIMEOUT", "3650d".into());
+        vars.insert("SESSION_ABSOLUTE_TIMEOUT", "3650d".into());
+        assert!(load(&vars).is_ok(), "ten years is still accepted");
+    }
+
+    #[test]
+    fn the_development_secret_needs_a_loopback_origin_and_listening_address() {
+        let dev = "dev-only-secret-for-docker-compose-do-not-use-in-production";
+        let mut vars = valid();
+        vars.insert("AUTH0_SECRET", dev.into());
+        assert!(load(&vars).is_ok(), "localhost, listening on 127.0.0.1");
+        vars.insert("LISTEN_ADDR", "0.0.0.0:8080".into());
+        assert!(matches!(
+            load(&vars).unwrap_err(),
+            ConfigError::Invalid {
+                name: "AUTH0_SECRET",
+                ..
+            }
+        ));
+        vars.insert("PUBLISHED_ON_LOOPBACK_ONLY", "true".into());
+        assert!(load(&vars).is_ok(), "a container published on loopback only");
+        vars.insert("AUTH0_BASE_URL", "https://app.example.com".into());
+        assert!(load(&vars).is_err(), "a public origin, whatever is said");
     }
 
     #[test]

@@ -13,7 +13,11 @@
 //!   reading the database and inserts only if no invalidation arrived meanwhile (else the
 //!   read might predate a delete whose notification was already handled).
 //! - **Bypassed while deaf**: until the replica listens for notifications, and whenever that
-//!   connection drops, the cache is flushed and every request reads the database.
+//!   connection drops or fails its heartbeat (a silent, half-open connection), the cache is
+//!   flushed and every request reads the database.
+//! - **A maximum age**: an entry is served for at most
+//!   [`max_age`](CacheSettings::max_age) after it was read from the database, whatever
+//!   happens to the notifications: the bound on staleness should everything else fail.
 
 use std::{
     sync::{
@@ -87,6 +91,9 @@ pub struct CacheSettings {
     /// An entry not used for this long is dropped (memory only: correctness never depends on
     /// it).
     pub time_to_idle: Duration,
+    /// An entry is dropped this long after it was read from the database, used or not: how
+    /// long a revocation can go unseen here if notifications were lost undetected.
+    pub max_age: Duration,
 }
 
 impl Default for CacheSettings {
@@ -95,6 +102,7 @@ impl Default for CacheSettings {
             max_entries: 10_000,
             max_bytes: 32 * 1024 * 1024,
             time_to_idle: Duration::from_secs(15 * 60),
+            max_age: Duration::from_secs(5 * 60),
         }
     }
 }
@@ -139,6 +147,7 @@ impl SessionCache {
                 weight(entry).max(min_weight).min(u32::MAX as u64) as u32
             })
             .time_to_idle(settings.time_to_idle)
+            .time_to_live(settings.max_age)
             .build();
         Self::with_entries(Some(entries))
     }
@@ -282,6 +291,7 @@ mod tests {
             can_refresh: false,
             refresh_retry_at: None,
             app_data: Default::default(),
+            access_issued_at: None,
         })
     }
 
@@ -329,7 +339,7 @@ mod tests {
         let cache = listening(CacheSettings {
             max_entries: 50,
             max_bytes: 1024 * 1024,
-            time_to_idle: Duration::from_secs(60),
+            ..CacheSettings::default()
         });
         for i in 0..500u32 {
             let mut hash = [0; 32];
@@ -341,7 +351,7 @@ mod tests {
         let small = listening(CacheSettings {
             max_entries: 1_000_000,
             max_bytes: 64 * 1024,
-            time_to_idle: Duration::from_secs(60),
+            ..CacheSettings::default()
         });
         let big_name = "x".repeat(4000);
         for i in 0..500u32 {
@@ -351,6 +361,23 @@ mod tests {
         }
         // Each entry weighs over 4 KB: at most 16 fit in 64 KB.
         assert!(small.entry_count() <= 16, "{}", small.entry_count());
+    }
+
+    #[test]
+    fn an_entry_is_not_served_past_its_maximum_age_even_in_use() {
+        let cache = listening(CacheSettings {
+            max_age: Duration::from_millis(300),
+            ..CacheSettings::default()
+        });
+        cache.insert([1; 32], entry("a"), cache.generation());
+        assert!(cache.get(&[1; 32]).is_some());
+        // Used all along (time-to-idle never runs out), yet dropped at its maximum age.
+        for _ in 0..10 {
+            std::thread::sleep(Duration::from_millis(50));
+            let _ = cache.get(&[1; 32]);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(cache.get(&[1; 32]).is_none());
     }
 
     #[test]

@@ -11,7 +11,12 @@
 //! - **Back-off.** A failed refresh (provider down, timeout) leaves the session alone and
 //!   backs off, per session, exponentially (5 s, 10 s, … at most 5 min).
 //! - **Terminal failures end the session**: `invalid_grant`, a refreshed ID token naming
-//!   another `iss`, `sub` or `azp`, or tokens that no key of `AUTH0_SECRET` opens.
+//!   another `iss`, `sub` or `azp`, or tokens that no key of `AUTH0_SECRET` opens; but only
+//!   while its tokens are still the ones this refresh started from (`token_version`): a
+//!   replica whose lease ran out mid-call gets `invalid_grant` for a refresh token another
+//!   replica already rotated, and must not end the session that one just refreshed.
+//! - **A panic ends nothing else**: a refresh that panics (in an app's hook) leaves the
+//!   single-flight map; the lease it held runs out by itself.
 //! - **Claims follow the tokens.** Roles and permissions from the refreshed tokens replace the
 //!   old ones (a demoted admin loses the role at the next refresh), on every replica at once.
 
@@ -140,9 +145,15 @@ impl Refresher {
         }
         let this = self.clone();
         let task = tokio::spawn(async move {
+            // Leaves the map however the refresh ends, a panic (in an app's hook, say)
+            // included: else every later request would join the dead one and the session would
+            // never refresh again in this process.
+            let _done = InflightGuard {
+                refresher: &this,
+                id,
+            };
             let (outcome, failed) = this.refresh(view).await;
             this.count(&outcome, failed);
-            this.inflight.lock().expect("inflight lock").remove(&id);
             outcome
         });
         let shared = async move { task.await.unwrap_or(Outcome::Unchanged) }
@@ -150,6 +161,31 @@ impl Refresher {
             .shared();
         inflight.insert(id, shared.clone());
         shared
+    }
+
+    /// Ends the session after a terminal failure, unless its tokens moved past `version`
+    /// meanwhile (another replica refreshed it after this one's lease ran out: this one's
+    /// refresh token was the rotated, spent one).
+    async fn end_at(&self, id: SessionId, version: i64) -> Outcome {
+        match self.sessions.end_at_version(id, version).await {
+            Ok(true) => Outcome::Ended,
+            Ok(false) => match self.sessions.live(id).await {
+                Ok(Some(_)) => {
+                    tracing::info!(session = %id, "refreshed elsewhere meanwhile: kept");
+                    Outcome::Unchanged
+                }
+                Ok(None) => Outcome::Ended,
+                Err(e) => {
+                    tracing::error!(session = %id, error = %e, "reading the session failed");
+                    Outcome::Unchanged
+                }
+            },
+            Err(e) => {
+                // It stays in back-off territory: the next due request tries again.
+                tracing::error!(session = %id, error = %e, "ending the session failed");
+                Outcome::Ended
+            }
+        }
     }
 
     /// One refresh: claim the lease, ask the provider (holding nothing), write back. The flag
@@ -176,7 +212,7 @@ impl Refresher {
         let version = claimed.version;
         let Some(current) = claimed.tokens.filter(|t| t.refresh_token.is_some()) else {
             tracing::warn!(session = %id, "kept tokens cannot be opened: ending the session");
-            return (self.end(id).await, false);
+            return (self.end_at(id, version).await, false);
         };
         match self.ask_provider(&view, &current).await {
             Ok(fresh) => {
@@ -198,6 +234,7 @@ impl Refresher {
                         let mut view = view;
                         view.user = fresh.user;
                         view.access_expires_at = fresh.tokens.access_expires_at();
+                        view.access_issued_at = Some(fresh.obtained_at);
                         view.can_refresh = fresh.tokens.refresh_token.is_some();
                         view.refresh_retry_at = None;
                         (Outcome::Refreshed(Box::new(view)), false)
@@ -211,7 +248,7 @@ impl Refresher {
             }
             Err(Failure::Terminal(why)) => {
                 tracing::info!(session = %id, why, "refresh refused: ending the session");
-                (self.end(id).await, false)
+                (self.end_at(id, version).await, false)
             }
             Err(Failure::Transient(why)) => {
                 tracing::warn!(session = %id, error = %why, "refresh failed: backing off");
@@ -225,14 +262,6 @@ impl Refresher {
                 (Outcome::Unchanged, true)
             }
         }
-    }
-
-    async fn end(&self, id: SessionId) -> Outcome {
-        if let Err(e) = self.sessions.end(id).await {
-            // It stays in back-off territory: the next due request tries again.
-            tracing::error!(session = %id, error = %e, "ending the session failed");
-        }
-        Outcome::Ended
     }
 
     async fn ask_provider(
@@ -297,6 +326,7 @@ impl Refresher {
         };
         Ok(FreshTokens {
             tokens,
+            obtained_at: now,
             user,
             id_token: response.id_token().map(|t| t.to_string()),
         })
@@ -345,8 +375,25 @@ impl Refresher {
     }
 }
 
+/// Takes a refresh out of the in-flight map when it ends, however it ends.
+struct InflightGuard<'a> {
+    refresher: &'a Refresher,
+    id: SessionId,
+}
+
+impl Drop for InflightGuard<'_> {
+    fn drop(&mut self) {
+        // Never poisoned: nothing panics while holding it.
+        if let Ok(mut inflight) = self.refresher.inflight.lock() {
+            inflight.remove(&self.id);
+        }
+    }
+}
+
 struct FreshTokens {
     tokens: StoredTokens,
+    /// When the provider answered (the new access token's start).
+    obtained_at: time::OffsetDateTime,
     user: shared::User,
     id_token: Option<String>,
 }

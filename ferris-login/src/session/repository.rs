@@ -27,7 +27,8 @@ pub const CHANNEL: &str = channel!();
 macro_rules! view {
     () => {
         "public_id, user_id, claims, created_at, last_seen_at, idle_expires_at, \
-         absolute_expires_at, access_expires_at, can_refresh, refresh_retry_at, app_data"
+         absolute_expires_at, access_expires_at, can_refresh, refresh_retry_at, app_data, \
+         access_issued_at"
     };
 }
 
@@ -93,6 +94,7 @@ pub struct InsertRow<'a> {
     pub id_token_sealed: Option<&'a str>,
     pub tokens_sealed: Option<&'a str>,
     pub access_expires_at: Option<OffsetDateTime>,
+    pub access_issued_at: Option<OffsetDateTime>,
     pub can_refresh: bool,
     pub authenticated_at: OffsetDateTime,
     pub now: OffsetDateTime,
@@ -105,9 +107,9 @@ pub async fn insert(ex: impl PgExecutor<'_>, row: &InsertRow<'_>) -> sqlx::Resul
         "INSERT INTO sessions (id_hash, public_id, user_id, issuer, subject, provider_sid, \
              user_agent, claims, id_token_sealed, tokens_sealed, access_expires_at, can_refresh, \
              authenticated_at, created_at, last_seen_at, idle_expires_at, absolute_expires_at, \
-             client_network) \
+             client_network, access_issued_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, \
-             $17) \
+             $17, $18) \
          RETURNING ",
         view!()
     ))
@@ -128,6 +130,7 @@ pub async fn insert(ex: impl PgExecutor<'_>, row: &InsertRow<'_>) -> sqlx::Resul
     .bind(row.idle_expires_at)
     .bind(row.absolute_expires_at)
     .bind(row.client_network)
+    .bind(row.access_issued_at)
     .fetch_one(ex)
     .await
 }
@@ -214,6 +217,20 @@ pub async fn delete_by_id(ex: impl PgExecutor<'_>, id: SessionId) -> sqlx::Resul
         .await
 }
 
+/// Ends one session by its public id if its tokens are still at `version`: a refresh that the
+/// provider refused ends the session only if no other refresh rotated its tokens meanwhile.
+pub async fn delete_at_version(
+    ex: impl PgExecutor<'_>,
+    id: SessionId,
+    version: i64,
+) -> sqlx::Result<Changed> {
+    sqlx::query_scalar(delete_notify!("public_id = $1 AND token_version = $2"))
+        .bind(id)
+        .bind(version)
+        .fetch_all(ex)
+        .await
+}
+
 /// Ends one session of a user by its public id (nothing if it is someone else's).
 pub async fn delete_own(
     ex: impl PgExecutor<'_>,
@@ -292,40 +309,49 @@ pub async fn secrets(
     .await
 }
 
-/// Claims the refresh lease of a live session whose access token is due (expires at or before
-/// `due_before`), unless another process holds the lease or a back-off is in force. One
-/// statement, no transaction kept open: the lease itself keeps others out until `lease_until`.
+/// Claims the refresh lease of a live session whose access token is due (expires within
+/// `buffer`, or within half its lifetime if that is shorter: `SessionView::refresh_due`), unless another process holds the lease or a back-off is in force. One
+/// statement, no transaction kept open: the lease itself keeps others out for `lease`.
+///
+/// The lease is timed by the database's clock, the one clock every replica shares: a replica
+/// whose own clock runs ahead cannot take over a lease that is still running.
 pub async fn claim_refresh(
     ex: impl PgExecutor<'_>,
     id: SessionId,
     now: OffsetDateTime,
-    due_before: OffsetDateTime,
-    lease_until: OffsetDateTime,
+    buffer: std::time::Duration,
+    lease: std::time::Duration,
 ) -> sqlx::Result<Option<SecretsRow>> {
     sqlx::query_as(
-        "UPDATE sessions SET refresh_lease_until = $4 \
+        "UPDATE sessions \
+         SET refresh_lease_until = clock_timestamp() + make_interval(secs => $4::float8) \
          WHERE public_id = $1 AND idle_expires_at > $2 AND absolute_expires_at > $2 \
-           AND can_refresh AND access_expires_at <= $3 \
-           AND (refresh_lease_until IS NULL OR refresh_lease_until <= $2) \
+           AND can_refresh AND access_expires_at - LEAST(make_interval(secs => $3::float8), \
+               COALESCE((access_expires_at - access_issued_at) / 2, \
+                   make_interval(secs => $3::float8))) <= $2 \
+           AND (refresh_lease_until IS NULL OR refresh_lease_until <= clock_timestamp()) \
            AND (refresh_retry_at IS NULL OR refresh_retry_at <= $2) \
          RETURNING id_token_sealed, tokens_sealed, token_version",
     )
     .bind(id)
     .bind(now)
-    .bind(due_before)
-    .bind(lease_until)
+    .bind(buffer.as_secs_f64())
+    .bind(lease.as_secs_f64())
     .fetch_optional(ex)
     .await
 }
 
-/// The refresh bookkeeping of a live session.
+/// The refresh bookkeeping of a live session (a lease only while it runs, by the database's
+/// clock).
 pub async fn refresh_state(
     ex: impl PgExecutor<'_>,
     id: SessionId,
     now: OffsetDateTime,
 ) -> sqlx::Result<Option<RefreshRow>> {
     sqlx::query_as(
-        "SELECT refresh_lease_until, refresh_retry_at FROM sessions \
+        "SELECT CASE WHEN refresh_lease_until > clock_timestamp() \
+                THEN refresh_lease_until END AS refresh_lease_until, \
+                refresh_retry_at FROM sessions \
          WHERE public_id = $1 AND idle_expires_at > $2 AND absolute_expires_at > $2",
     )
     .bind(id)
@@ -338,6 +364,7 @@ pub async fn refresh_state(
 pub struct RefreshedRow<'a> {
     pub tokens_sealed: &'a str,
     pub access_expires_at: Option<OffsetDateTime>,
+    pub access_issued_at: Option<OffsetDateTime>,
     pub can_refresh: bool,
     pub claims: &'a shared::User,
     pub id_token_sealed: Option<&'a str>,
@@ -354,7 +381,8 @@ pub async fn store_refreshed(
     sqlx::query_scalar(update_notify!(
         "tokens_sealed = $3, access_expires_at = $4, can_refresh = $5, claims = $6, \
          id_token_sealed = COALESCE($7, id_token_sealed), token_version = token_version + 1, \
-         refresh_lease_until = NULL, refresh_failures = 0, refresh_retry_at = NULL",
+         refresh_lease_until = NULL, refresh_failures = 0, refresh_retry_at = NULL, \
+         access_issued_at = $8",
         "public_id = $1 AND token_version = $2"
     ))
     .bind(id)
@@ -364,6 +392,7 @@ pub async fn store_refreshed(
     .bind(row.can_refresh)
     .bind(sqlx::types::Json(row.claims))
     .bind(row.id_token_sealed)
+    .bind(row.access_issued_at)
     .fetch_all(ex)
     .await
 }

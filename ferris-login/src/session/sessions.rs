@@ -11,8 +11,8 @@ use uuid::Uuid;
 use super::{
     cache::{CachedSession, KeyHash, SessionCache},
     model::{
-        AppData, NewSession, SessionId, SessionListing, SessionTokens, SessionView, StoredTokens,
-        TOUCH_INTERVAL,
+        touch_interval_for, AppData, NewSession, SessionId, SessionListing, SessionTokens,
+        SessionView, StoredTokens,
     },
     repository::{self, Changed, InsertRow, RefreshedRow},
 };
@@ -135,10 +135,10 @@ impl Sessions {
         self.inner.timeouts
     }
 
-    /// How often use may slide the idle deadline: a minute, or a quarter of a shorter idle
-    /// timeout (a 20 s idle timeout needs its activity seen more often than once a minute).
+    /// How often use may slide the idle deadline: a quarter of the idle timeout, at most 15
+    /// minutes ([`touch_interval_for`]).
     pub fn touch_interval(&self) -> Duration {
-        TOUCH_INTERVAL.min(self.inner.timeouts.idle / 4)
+        touch_interval_for(self.inner.timeouts.idle)
     }
 
     fn now(&self) -> OffsetDateTime {
@@ -225,6 +225,7 @@ impl Sessions {
                 .tokens
                 .as_ref()
                 .and_then(StoredTokens::access_expires_at),
+            access_issued_at: new.tokens.as_ref().map(|_| now),
             can_refresh: new
                 .tokens
                 .as_ref()
@@ -245,7 +246,7 @@ impl Sessions {
         Ok(CreatedSession { key, view })
     }
 
-    /// Slides the idle deadline if it is due (at most once per `TOUCH_INTERVAL`, never past the
+    /// Slides the idle deadline if it is due (at most once per [`touch_interval`](Self::touch_interval), never past the
     /// absolute deadline). Returns the session as it now is; `None` if it is gone.
     pub async fn touch_if_due(&self, view: CachedSession) -> sqlx::Result<Option<CachedSession>> {
         if !view.touch_due(self.now(), self.touch_interval()) {
@@ -286,6 +287,14 @@ impl Sessions {
     /// Ends one session. Returns whether it was live.
     pub async fn end(&self, id: SessionId) -> sqlx::Result<bool> {
         let ended = repository::delete_by_id(&self.inner.pool, id).await?;
+        self.forget_changed(&ended);
+        Ok(!ended.is_empty())
+    }
+
+    /// Ends one session if its tokens are still at `version` (a terminal refresh failure:
+    /// not if another refresh rotated them meanwhile). Returns whether it ended.
+    pub async fn end_at_version(&self, id: SessionId, version: i64) -> sqlx::Result<bool> {
+        let ended = repository::delete_at_version(&self.inner.pool, id, version).await?;
         self.forget_changed(&ended);
         Ok(!ended.is_empty())
     }
@@ -370,7 +379,8 @@ impl Sessions {
     }
 
     /// Claims the refresh of a session whose access token expires within `buffer`, for
-    /// `lease` (longer than the provider call may take). No transaction stays open.
+    /// `lease` (longer than the provider call may take) by the database's clock. No
+    /// transaction stays open.
     pub async fn claim_refresh(
         &self,
         id: SessionId,
@@ -379,15 +389,15 @@ impl Sessions {
     ) -> sqlx::Result<Result<SessionTokens, NoLease>> {
         let now = self.now();
         let pool = &self.inner.pool;
-        let claimed =
-            repository::claim_refresh(pool, id, now, now + buffer, now + to_time(lease)).await?;
+        let claimed = repository::claim_refresh(pool, id, now, buffer, lease).await?;
         if let Some(row) = claimed {
             return Ok(Ok(self.open(row)));
         }
         let why = match repository::refresh_state(pool, id, now).await? {
             None => NoLease::Ended,
             Some(row) => match (row.refresh_lease_until, row.refresh_retry_at) {
-                (Some(until), _) if until > now => NoLease::Leased(until),
+                // Running, by the database's clock.
+                (Some(until), _) => NoLease::Leased(until),
                 (_, Some(at)) if at > now => NoLease::BackingOff(at),
                 _ => NoLease::NotDue,
             },
@@ -410,6 +420,7 @@ impl Sessions {
         let row = RefreshedRow {
             tokens_sealed: &seal_tokens(keys, refreshed.tokens),
             access_expires_at: refreshed.tokens.access_expires_at(),
+            access_issued_at: Some(self.now()),
             can_refresh: refreshed.tokens.refresh_token.is_some(),
             claims: refreshed.user,
             id_token_sealed: id_token_sealed.as_deref(),

@@ -31,7 +31,7 @@ use actix_web::{
 };
 use futures_util::future::LocalBoxFuture;
 
-use crate::{error::ApiError, session::CurrentSession, state::AppState};
+use crate::{auth::navigation, error::ApiError, session::CurrentSession, state::AppState};
 
 /// The signed-in session, for a page: like [`CurrentSession`] (which it derefs to), but a
 /// browser with no session is sent to the login and comes back to this page afterwards.
@@ -109,28 +109,10 @@ impl ResponseError for PageRefusal {
                 .insert_header((header::LOCATION, location.as_str()))
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .finish(),
-            PageRefusal::Reload => HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .body(RELOAD_PAGE),
+            PageRefusal::Reload => navigation::reload_from_our_origin(),
             PageRefusal::Api(err) => err.error_response(),
         }
     }
-}
-
-/// Loads the same address again, from our own origin (so the `SameSite=Strict` cookie comes
-/// along). No script: the CSP allows none inline.
-const RELOAD_PAGE: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta http-equiv=\"refresh\" content=\"0\"><title>Continuing…</title></head>\
-<body><p><a href=\"\">Continue</a></p></body></html>";
-
-/// A top-level navigation that came from another site (fetch metadata): its request cannot
-/// have carried the `SameSite=Strict` session cookie.
-fn is_cross_site_navigation(req: &HttpRequest) -> bool {
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    (req.method() == Method::GET || req.method() == Method::HEAD)
-        && header("sec-fetch-mode") == Some("navigate")
-        && matches!(header("sec-fetch-site"), Some("cross-site" | "same-site"))
 }
 
 /// The login's address for a browser on `req`'s page, coming back to it.
@@ -159,7 +141,10 @@ impl FromRequest for LoginRequired {
         Box::pin(async move {
             match session.await {
                 Ok(session) => Ok(LoginRequired(session)),
-                Err(ApiError::Unauthenticated) if is_cross_site_navigation(&req) => {
+                Err(ApiError::Unauthenticated)
+                    if (req.method() == Method::GET || req.method() == Method::HEAD)
+                        && navigation::is_from_another_site(&req) =>
+                {
                     Err(PageRefusal::Reload)
                 }
                 Err(ApiError::Unauthenticated) => {

@@ -4,7 +4,7 @@
 //! be sent to the provider lands on the SPA's explanation, never on a JSON page.
 //!
 //! A login started by another site's link is first bounced through a page of ours (see
-//! [`bounce`]), so the browser's current session, whose cookie is `SameSite=Strict`, is known
+//! [`navigation::reload_from_our_origin`]), so the browser's current session, whose cookie is `SameSite=Strict`, is known
 //! and ended at the callback instead of being left orphaned.
 
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
@@ -23,8 +23,10 @@ pub async fn login(
     session: Result<OptionalSession, ApiError>,
 ) -> HttpResponse {
     let has_session = matches!(&session, Ok(OptionalSession(Some(_))));
-    if !has_session && from_another_site(&req) {
-        return bounce(&req);
+    // A link on another site withholds the cookie: the login could not know, and at its
+    // callback end, the session this browser already has (orphaned until it expires).
+    if !has_session && navigation::is_from_another_site(&req) {
+        return navigation::reload_from_our_origin();
     }
     match start(&req, &state, session).await {
         Ok(response) => response,
@@ -87,52 +89,6 @@ async fn start(
     }
     response.cookie(state.txn_cookies.write(&state.keys, &txn));
     Ok(response.finish())
-}
-
-/// A navigation that another site started (a link to `/api/auth/login` on someone else's
-/// page). The browser withholds the `SameSite=Strict` session cookie from it, so the login
-/// could not know, and at its callback end, the session this browser already has: that one
-/// would live on, orphaned, until it expires.
-fn from_another_site(req: &HttpRequest) -> bool {
-    req.headers()
-        .get("sec-fetch-site")
-        .is_some_and(|site| site.as_bytes() == b"cross-site")
-}
-
-/// Sends the navigation once through a page of ours: the navigation that page starts (a meta
-/// refresh) is same-site, so the session cookie comes along and the login remembers it. It
-/// starts nothing (no cookie, no provider call) and cannot loop: the second request is
-/// same-origin.
-fn bounce(req: &HttpRequest) -> HttpResponse {
-    let target = req
-        .uri()
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_owned();
-    let target = html_escape(&target);
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .content_type("text/html; charset=utf-8")
-        .body(format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\">\
-             <meta http-equiv=\"refresh\" content=\"0;url={target}\">\
-             <title>Signing in</title></head>\
-             <body><a href=\"{target}\">Continue to sign in</a></body></html>"
-        ))
-}
-
-fn html_escape(text: &str) -> String {
-    text.chars().fold(String::with_capacity(text.len()), |mut out, c| {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-        out
-    })
 }
 
 pub(crate) fn provider_error(err: DiscoveryError) -> ApiError {

@@ -16,6 +16,29 @@ pub fn is_navigation(req: &HttpRequest) -> bool {
     }
 }
 
+/// A navigation that another site started (a link on someone else's page, the provider's
+/// redirect): the browser withholds the `SameSite=Strict` session cookie from it. (A
+/// same-site one, from a sibling subdomain, carries it.)
+pub fn is_from_another_site(req: &HttpRequest) -> bool {
+    req.headers()
+        .get("sec-fetch-site")
+        .is_some_and(|site| site.as_bytes() == b"cross-site")
+}
+
+/// Loads the same address again, from a page of ours: that navigation is same-origin, so the
+/// `SameSite=Strict` session cookie comes along. It starts nothing and cannot loop (the second
+/// request is same-origin). A meta refresh, no script: the CSP allows none inline.
+pub fn reload_from_our_origin() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("text/html; charset=utf-8")
+        .body(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta http-equiv=\"refresh\" content=\"0\"><title>Continuing…</title></head>\
+             <body><p><a href=\"\">Continue</a></p></body></html>",
+        )
+}
+
 /// The failure as its client should see it: the SPA's explanation for a navigation, the JSON
 /// error otherwise. Logged either way.
 pub fn failure_response(req: &HttpRequest, base_url: &BaseUrl, err: &ApiError) -> HttpResponse {

@@ -284,3 +284,55 @@ async fn logout_return_to_never_leaves_the_app() {
         );
     }
 }
+
+/// Where a logout sends the browser at the provider, by `AUTH0_LOGOUT_STRATEGY`, with a
+/// provider that has no `end_session_endpoint` (an Auth0 tenant on a custom domain without
+/// RP-initiated logout, as far as discovery tells): `auto` cannot know it is Auth0 and comes
+/// back to the app, `v2` says so and goes through `/v2/logout`, `local` never leaves the app.
+#[tokio::test]
+async fn the_logout_strategy_picks_the_providers_logout() {
+    let fake = crate::fake_idp::FakeIdp::start().await;
+    fake.set(|k| {
+        k.discovery_extra
+            .insert("end_session_endpoint".into(), serde_json::Value::Null);
+    });
+    let redirect_after_logout = |strategy: &'static str| {
+        let fake = &fake;
+        async move {
+            let app = spawn_app_with(AppOptions {
+                issuer: Some(fake.issuer.clone()),
+                extra_env: vec![("AUTH0_LOGOUT_STRATEGY", strategy.to_owned())],
+                ..Default::default()
+            })
+            .await;
+            let browser = Browser::new();
+            assert_eq!(
+                app.login_via_fake(&browser).await.status(),
+                StatusCode::FOUND
+            );
+            let response = app.logout(&browser).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            let body: shared::LogoutResponse = response.json().await.unwrap();
+            assert_eq!(
+                app.session_rows().await,
+                0,
+                "{strategy}: the session ended here"
+            );
+            (app.url("/"), body.redirect_to)
+        }
+    };
+
+    let (home, auto) = redirect_after_logout("auto").await;
+    assert_eq!(auto, home);
+    let (home, v2) = redirect_after_logout("v2").await;
+    let v2 = url::Url::parse(&v2).unwrap();
+    assert_eq!(
+        v2.as_str().split('?').next().unwrap(),
+        format!("{}/v2/logout", fake.issuer)
+    );
+    let query: std::collections::HashMap<_, _> = v2.query_pairs().into_owned().collect();
+    assert_eq!(query["client_id"], CLIENT_ID);
+    assert_eq!(query["returnTo"], home);
+    let (home, local) = redirect_after_logout("local").await;
+    assert_eq!(local, home);
+}

@@ -17,6 +17,7 @@ use url::Url;
 
 use super::{login::first_param, logout_return, navigation, return_to::ReturnTo};
 use crate::{
+    config::LogoutStrategy,
     error::ApiError,
     oidc::revocation,
     session::{OptionalSession, SessionCookie},
@@ -170,8 +171,8 @@ fn provider_logout_url(state: &AppState, id_token: Option<&str>) -> Option<Strin
     let provider = state.provider.cached()?;
     let post_logout = state.config.base_url.join_path("/");
     let client_id = state.config.client_id.as_str();
-    if let Some(endpoint) = &provider.end_session_endpoint {
-        let mut url = endpoint.clone();
+    let rp_initiated = || {
+        let mut url = provider.end_session_endpoint.clone()?;
         {
             let mut query = url.query_pairs_mut();
             if let Some(id_token) = id_token {
@@ -181,16 +182,26 @@ fn provider_logout_url(state: &AppState, id_token: Option<&str>) -> Option<Strin
                 .append_pair("post_logout_redirect_uri", &post_logout)
                 .append_pair("client_id", client_id);
         }
-        return Some(url.into());
-    }
+        Some(String::from(url))
+    };
     // Auth0 tenants without RP-initiated logout enabled: the legacy endpoint.
-    let issuer = Url::parse(&provider.issuer).ok()?;
-    if issuer.host_str().is_some_and(|h| h.ends_with(".auth0.com")) {
+    let auth0_v2 = || {
+        let issuer = Url::parse(&provider.issuer).ok()?;
         let mut url = issuer.join("/v2/logout").ok()?;
         url.query_pairs_mut()
             .append_pair("client_id", client_id)
             .append_pair("returnTo", &post_logout);
-        return Some(url.into());
+        Some(String::from(url))
+    };
+    match state.config.logout_strategy {
+        LogoutStrategy::Auto => rp_initiated().or_else(|| {
+            Url::parse(&provider.issuer)
+                .ok()
+                .filter(|issuer| issuer.host_str().is_some_and(|h| h.ends_with(".auth0.com")))
+                .and_then(|_| auth0_v2())
+        }),
+        LogoutStrategy::Oidc => rp_initiated(),
+        LogoutStrategy::Auth0V2 => auth0_v2(),
+        LogoutStrategy::Local => None,
     }
-    None
 }

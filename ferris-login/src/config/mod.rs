@@ -222,6 +222,8 @@ pub struct Config {
     /// Downstream APIs reachable through `/api/proxy/{name}/…` (`API_PROXY_UPSTREAMS`:
     /// `name=https://api.example.com/base,other=…`).
     pub(crate) upstreams: Vec<Upstream>,
+    /// Where a logout sends the browser at the provider (`AUTH0_LOGOUT_STRATEGY`).
+    pub(crate) logout_strategy: LogoutStrategy,
     /// The in-process session cache (`SESSION_CACHE`, `SESSION_CACHE_MAX_ENTRIES`,
     /// `SESSION_CACHE_MAX_MB`); `None` when off.
     pub(crate) session_cache: Option<CacheSettings>,
@@ -297,6 +299,23 @@ fn parse_upstreams(raw: Option<&str>) -> Result<Vec<Upstream>, ConfigError> {
 mod builder;
 
 pub use builder::ConfigBuilder;
+
+/// Where a logout sends the browser at the provider (`AUTH0_LOGOUT_STRATEGY`), after the
+/// session here has ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogoutStrategy {
+    /// `auto` (the default): RP-initiated logout when the provider advertises an
+    /// `end_session_endpoint`; else Auth0's `/v2/logout` for an issuer on `*.auth0.com`; else
+    /// none (back to the app).
+    Auto,
+    /// `oidc`: RP-initiated logout only (back to the app when the provider has none).
+    Oidc,
+    /// `v2`: Auth0's `/v2/logout`, whatever the issuer's host (a tenant on a custom domain
+    /// without RP-initiated logout).
+    Auth0V2,
+    /// `local`: end the session here only; the provider's session lives on.
+    Local,
+}
 
 /// Other products' names for the seed's variables: (seed name, alias).
 const ALIASES: [(&str, &str); 2] = [
@@ -445,6 +464,18 @@ impl Config {
         }
         let refresh_buffer = duration("TOKEN_REFRESH_BUFFER", Duration::from_secs(60))?;
         let upstreams = parse_upstreams(get("API_PROXY_UPSTREAMS").as_deref())?;
+        let logout_strategy = match get("AUTH0_LOGOUT_STRATEGY").as_deref().map(str::trim) {
+            None | Some("auto") => LogoutStrategy::Auto,
+            Some("oidc") => LogoutStrategy::Oidc,
+            Some("v2") => LogoutStrategy::Auth0V2,
+            Some("local") => LogoutStrategy::Local,
+            Some(_) => {
+                return Err(invalid(
+                    "AUTH0_LOGOUT_STRATEGY",
+                    "expected auto, oidc, v2 or local",
+                ))
+            }
+        };
         let session_cache = parse_session_cache(&get)?;
         let rate_limit_per_minute = match get("RATE_LIMIT_PER_MINUTE") {
             Some(raw) => raw
@@ -498,6 +529,7 @@ impl Config {
             refresh_tokens,
             refresh_buffer,
             upstreams,
+            logout_strategy,
             session_cache,
             trusted_proxies,
             rate_limit_per_minute,
@@ -728,6 +760,26 @@ mod tests {
             Duration::from_secs(604_800)
         );
         assert_eq!(config.listen_addr.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn the_logout_strategy_is_one_of_four_words() {
+        assert_eq!(load(&valid()).unwrap().logout_strategy, LogoutStrategy::Auto);
+        let mut vars = valid();
+        for (word, strategy) in [
+            ("auto", LogoutStrategy::Auto),
+            ("oidc", LogoutStrategy::Oidc),
+            ("v2", LogoutStrategy::Auth0V2),
+            ("local", LogoutStrategy::Local),
+        ] {
+            vars.insert("AUTH0_LOGOUT_STRATEGY", word.into());
+            assert_eq!(load(&vars).unwrap().logout_strategy, strategy);
+        }
+        vars.insert("AUTH0_LOGOUT_STRATEGY", "legacy".into());
+        assert!(matches!(
+            load(&vars),
+            Err(ConfigError::Invalid { name: "AUTH0_LOGOUT_STRATEGY", .. })
+        ));
     }
 
     #[test]

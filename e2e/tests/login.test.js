@@ -41,7 +41,7 @@ test('Login on the home page signs in and the session survives a reload', { time
     await screenshot(page, '2-provider-sign-in');
 
     await signInAtProvider(page, 'alice', 'alice');
-    await page.locator('#logout').waitFor();
+    await page.locator('#user-menu-button').waitFor();
     assert.equal(new URL(page.url()).origin, APP_ORIGIN);
 
     await page.goto(`${APP}/profile`);

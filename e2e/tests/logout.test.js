@@ -10,6 +10,7 @@ import {
   ISSUER_ORIGIN,
   freshPage,
   launchBrowser,
+  openUserMenu,
   screenshot,
   signIn,
   waitForOrigin,
@@ -28,7 +29,7 @@ test('Logout signs out of the app and the provider', { timeout: 90_000 }, async 
   try {
     await signIn(page, 'alice');
 
-    await page.locator('#logout').click();
+    await (await openUserMenu(page)).click();
     // The provider asks "sign out?" (oidc-provider's RP-initiated logout page).
     const confirm = page.locator('button[name=logout]');
     const login = page.locator('#login');

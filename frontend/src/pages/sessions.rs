@@ -164,7 +164,7 @@ pub fn SessionsPage() -> Html {
                     <section id="this-session" class="card this-session" aria-labelledby="this-session-heading">
                         <h2 id="this-session-heading">{ "This device" }</h2>
                         { session_details(session) }
-                        <p class="muted small">{ "To end this session, use Logout at the top of the page." }</p>
+                        <p class="muted small">{ "To end this session, use Log out in the account menu at the top of the page." }</p>
                     </section>
                 }
             });

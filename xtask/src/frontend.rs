@@ -35,10 +35,10 @@ pub fn build_release() -> Result<()> {
 }
 
 /// `trunk build --release --offline` of `examples/minimal/app` into
-/// [`minimal_app_dist_dir`] (no wasm-opt: its index.html turns it off).
+/// [`minimal_app_dist_dir`] (with wasm-opt, as its index.html asks).
 pub fn build_minimal_app() -> Result<()> {
     trunk_build("examples/minimal/app", Some(&minimal_app_dist_dir()))
-        .context("building the minimal example app (trunk and wasm-bindgen must be installed: `cargo xtask tools`)")?;
+        .context("building the minimal example app (trunk, wasm-bindgen and wasm-opt must be installed: `cargo xtask tools`)")?;
     precompress(&minimal_app_dist_dir())
 }
 

@@ -123,10 +123,10 @@ test('typing is activity; a draft survives the expiry and the new sign-in', { sk
     // Left alone: the session expires; the draft is kept in this tab.
     await page.locator('#session-ended').waitFor({ timeout: 40_000 });
     await page.locator('#relogin').click();
-    const issuer = new URL(ISSUER).origin;
-    await page.waitForURL((url) => url.origin === issuer);
     // The provider still knows alice: it may come straight back, or ask again.
-    if (await page.locator('#username').isVisible().catch(() => false)) {
+    const username = page.locator('#username');
+    await username.or(page.locator('#messages-heading')).first().waitFor({ timeout: 20_000 });
+    if (new URL(page.url()).origin === new URL(ISSUER).origin) {
       await signInAtProvider(page, 'alice', 'alice', new URL(SHORT_IDLE_APP).origin);
     }
     await page.waitForURL((url) => url.pathname === '/messages');

@@ -173,8 +173,7 @@ pub fn run(build: BackendBuild) -> Result<()> {
     if let Ok(files) = std::env::var("E2E_TESTS") {
         node.args(files.split_whitespace());
     }
-    node
-        .current_dir(workspace::root().join("e2e"))
+    node.current_dir(workspace::root().join("e2e"))
         .env("E2E_BASE_URL", &base_url)
         .env("E2E_ISSUER", &idp.issuer)
         .env("E2E_SHORT_IDLE_URL", &short_url)

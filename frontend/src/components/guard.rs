@@ -4,7 +4,7 @@ use ferris_login_yew::{RequireAuth, SignedOut};
 use yew::prelude::*;
 
 use crate::auth::{AnonymousReason, NoticeAction, Requirement};
-use crate::components::loading::Loading;
+use crate::components::loading::{loading, CHECKING_SESSION};
 use crate::hooks::use_auth;
 use crate::pages::forbidden::ForbiddenPage;
 use crate::words::LOG_IN_AGAIN;
@@ -107,8 +107,8 @@ pub fn Guard(props: &GuardProps) -> Html {
     };
     html! {
         <RequireAuth requirement={props.requirement.clone()}
-            loading={html! { <Loading /> }}
-            redirecting={html! { <Loading message="Taking you to the sign-in page…" /> }}
+            loading={loading("loading", CHECKING_SESSION)}
+            redirecting={loading("loading", "Taking you to the sign-in page…")}
             forbidden={html! { <ForbiddenPage /> }}
             {signed_out} {unavailable}>
             { props.children.clone() }

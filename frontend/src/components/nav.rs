@@ -116,7 +116,7 @@ pub fn Nav() -> Html {
         <header class="topbar">
             <nav class="topbar-inner" aria-label="Main">
                 <Link<Route> to={Route::Home} classes="brand">
-                    <Logo />
+                    { logo() }
                     <span class="brand-name">{ PRODUCT_NAME }</span>
                 </Link<Route>>
                 <div class="nav-links">
@@ -165,8 +165,7 @@ fn NavLink(props: &NavLinkProps) -> Html {
 }
 
 /// The brand mark: a key in a rounded square.
-#[component]
-pub fn Logo() -> Html {
+pub fn logo() -> Html {
     html! {
         <svg class="logo" viewBox="0 0 32 32" width="28" height="28" aria-hidden="true">
             <rect width="32" height="32" rx="8" fill="currentColor" />

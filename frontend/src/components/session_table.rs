@@ -7,7 +7,7 @@ use yew::prelude::*;
 use crate::admin::UserSessions;
 use crate::components::avatar::Avatar;
 use crate::components::confirm::InlineConfirm;
-use crate::components::time::Time;
+use crate::components::time::time;
 use crate::format::describe_user_agent;
 use crate::words::SIGN_OUT;
 
@@ -70,8 +70,8 @@ fn group_rows(props: &SessionTableProps, group: &UserSessions) -> Html {
                 if first {
                     <th scope="rowgroup" rowspan={span.clone()} class="cell-user">{ user_cell(group) }</th>
                 }
-                <td class="cell-created" data-label="Signed in"><Time at={session.created_at} /></td>
-                <td class="cell-seen" data-label="Last seen"><Time at={session.last_seen_at} /></td>
+                <td class="cell-created" data-label="Signed in">{ time(session.created_at) }</td>
+                <td class="cell-seen" data-label="Last seen">{ time(session.last_seen_at) }</td>
                 <td class="cell-device" data-label="Device">
                     // The user's cell spans the group; a row read on its own still says whose.
                     if !first {

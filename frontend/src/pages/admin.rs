@@ -15,7 +15,7 @@ use crate::admin::sessions::summary;
 use crate::admin::{AdminAction, AdminFocus, AdminModel};
 use crate::auth::ErrorAdvice;
 use crate::browser;
-use crate::components::loading::Loading;
+use crate::components::loading::loading;
 use crate::components::page_notice::PageNoticeBanner;
 use crate::components::refresh_button::RefreshButton;
 use crate::components::session_table::SessionTable;
@@ -154,7 +154,7 @@ pub fn AdminPage() -> Html {
     let body = match &model.list.state {
         ListState::Loading => html! {
             <section class="card">
-                <Loading id="sessions-loading" message="Loading sessions…" />
+                { loading("sessions-loading", "Loading sessions…") }
             </section>
         },
         ListState::Failed(_) if model.lost_the_role() => html! {

@@ -16,10 +16,10 @@ use yew::prelude::*;
 use crate::auth::ErrorAdvice;
 use crate::browser;
 use crate::components::confirm::InlineConfirm;
-use crate::components::loading::Loading;
+use crate::components::loading::loading;
 use crate::components::page_notice::PageNoticeBanner;
 use crate::components::refresh_button::RefreshButton;
-use crate::components::time::Time;
+use crate::components::time::time;
 use crate::hooks::use_auth;
 use crate::listing::ListState;
 use crate::messages::{
@@ -251,7 +251,7 @@ pub fn MessagesPage() -> Html {
 
     let list = match &model.list.state {
         ListState::Loading => html! {
-            <Loading id="messages-loading" message="Loading messages…" />
+            { loading("messages-loading", "Loading messages…") }
         },
         ListState::Failed(error) => {
             let onclick = {
@@ -357,7 +357,7 @@ fn message_item(message: &Message, may_write: bool, actions: &DeleteActions<'_>)
                 if message.mine {
                     <span class="badge badge-current">{ "You" }</span>
                 }
-                <span class="message-time"><Time at={message.created_at} /></span>
+                <span class="message-time">{ time(message.created_at) }</span>
             </div>
             <p id={format!("message-{id}-body")} class="message-body">{ message.body.clone() }</p>
             { for delete }

@@ -120,5 +120,8 @@ pub(crate) fn log(message: &str) {
 
 /// Writes an error to the console (a mistake in the app's set-up).
 pub(crate) fn error(message: &str) {
-    web_sys::console::error_1(&JsValue::from_str(message));
+    // Also reached when a component renders on the host (server-side rendering, tests).
+    if cfg!(target_arch = "wasm32") {
+        web_sys::console::error_1(&JsValue::from_str(message));
+    }
 }

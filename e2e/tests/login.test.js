@@ -24,13 +24,13 @@ after(async () => {
   await browser?.close();
 });
 
-test('Login on the home page signs in and the session survives a reload', { timeout: 90_000 }, async () => {
+test('Log in on the home page signs in and the session survives a reload', { timeout: 90_000 }, async () => {
   const { context, page, errors } = await freshPage(browser);
   try {
     await page.goto(`${APP}/`);
     const login = page.locator('#login');
     await login.waitFor();
-    assert.equal(await page.locator('#logout').count(), 0, 'no Logout button when signed out');
+    assert.equal(await page.locator('#logout').count(), 0, 'no Log out button when signed out');
     await screenshot(page, '1-home-signed-out');
 
     await login.click();

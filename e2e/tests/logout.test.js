@@ -24,7 +24,7 @@ after(async () => {
   await browser?.close();
 });
 
-test('Logout signs out of the app and the provider', { timeout: 90_000 }, async () => {
+test('Log out signs out of the app and the provider', { timeout: 90_000 }, async () => {
   const { context, page, errors } = await freshPage(browser);
   try {
     await signIn(page, 'alice');
@@ -41,7 +41,7 @@ test('Logout signs out of the app and the provider', { timeout: 90_000 }, async 
 
     await waitForOrigin(page, APP_ORIGIN);
     await login.waitFor();
-    assert.equal(await page.locator('#logout').count(), 0, 'no Logout button after logout');
+    assert.equal(await page.locator('#logout').count(), 0, 'no Log out button after logout');
     await screenshot(page, '4-home-after-logout');
 
     // The server-side session is gone, not just hidden.

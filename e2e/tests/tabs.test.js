@@ -70,7 +70,7 @@ async function twoTabsAgree({ label, user, name, withoutBroadcastChannel }) {
     );
     console.log(`${label}: B saw the sign-out ${outAfter} ms after the click in A`);
     await b.locator('#login').waitFor();
-    assert.equal(await b.locator('#logout').count(), 0, 'B has no Logout button any more');
+    assert.equal(await b.locator('#logout').count(), 0, 'B has no Log out button any more');
     if (!withoutBroadcastChannel) {
       await screenshots(b, 'tabs-signed-out-elsewhere');
     }

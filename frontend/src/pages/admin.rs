@@ -201,7 +201,7 @@ pub fn AdminPage() -> Html {
                 <div class="page-title">
                     <h1 id="admin" tabindex="-1">{ "All sessions" }</h1>
                     <p class="muted">
-                        { "Every live session. Revoking a user's sessions signs them out everywhere on their next request." }
+                        { "Every live session. Signing out a user's sessions ends them everywhere on their next request." }
                     </p>
                 </div>
                 <RefreshButton id="refresh-sessions" busy={model.list.is_busy()}

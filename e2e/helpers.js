@@ -115,17 +115,27 @@ export async function signInAtProvider(page, username, password = username, appO
   await waitForOrigin(page, appOrigin);
 }
 
-/** Home page → Login → provider → back on the app, signed in. */
+/** Home page → Log in → provider → back on the app, signed in (the user menu shows). */
 export async function signIn(page, username, app = APP) {
   await page.goto(`${app}/`);
   await page.locator('#login').click();
   await signInAtProvider(page, username, username, new URL(app).origin);
-  await page.locator('#logout').waitFor();
+  await page.locator('#user-menu-button').waitFor();
 }
 
-/** Logout → the provider's confirmation (if it asks) → back on the app. */
+/** Opens the user menu in the bar (unless open) and returns its Log out button. */
+export async function openUserMenu(page) {
+  const button = page.locator('#user-menu-button');
+  if ((await button.getAttribute('aria-expanded')) !== 'true') {
+    await button.click();
+  }
+  await page.locator('#user-menu').waitFor();
+  return page.locator('#logout');
+}
+
+/** The user menu's Log out → the provider's confirmation (if it asks) → back on the app. */
 export async function logOut(page, app = APP) {
-  await page.locator('#logout').click();
+  await (await openUserMenu(page)).click();
   const confirm = page.locator('button[name=logout]');
   const login = page.locator('#login');
   await confirm.or(login).first().waitFor();

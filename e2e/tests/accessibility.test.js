@@ -8,11 +8,14 @@ import { after, before, test } from 'node:test';
 
 import {
   APP,
+  DESKTOP,
+  PHONE,
   describeFocus,
   expectFocusOnHeading,
   expectNoAxeViolations,
   freshPage,
   launchBrowser,
+  screenshot,
   screenshots,
   signIn,
 } from '../helpers.js';
@@ -50,8 +53,26 @@ for (const colorScheme of ['light', 'dark']) {
       await expectNoAxeViolations(page, `404 (${colorScheme})`);
       if (colorScheme === 'dark') await screenshots(page, 'not-found-dark');
 
+      // Signed out, /forbidden offers to log in and does not claim a signed-in account.
+      await page.goto(`${APP}/forbidden`);
+      await page.locator('#forbidden').waitFor();
+      await page.locator('#forbidden-login').waitFor();
+      const forbidden = await page.locator('#forbidden').textContent();
+      assert.match(forbidden, /You are not signed in/);
+      assert.doesNotMatch(forbidden, /account (is|was) signed in|Signed in as/i);
+      await expectNoAxeViolations(page, `forbidden, signed out (${colorScheme})`);
+
       await signIn(page, 'bob');
       await expectNoAxeViolations(page, `home, signed in (${colorScheme})`);
+      // On a phone the name beside the avatar is out of sight, not out of the menu button's name.
+      await page.setViewportSize(PHONE);
+      await expectNoAxeViolations(page, `home, signed in, phone (${colorScheme})`);
+      await page.locator('#user-menu-button').click();
+      await page.locator('#user-menu').waitFor();
+      await expectNoAxeViolations(page, `user menu open, phone (${colorScheme})`);
+      await screenshot(page, `user-menu-${colorScheme}-phone`);
+      await page.keyboard.press('Escape');
+      await page.setViewportSize(DESKTOP);
       if (colorScheme === 'light') await screenshots(page, 'home-signed-in');
       await page.goto(`${APP}/profile`);
       await page.locator('#welcome').waitFor();
@@ -111,13 +132,14 @@ test('each route change: focus on the new heading, a new title, aria-current, an
     assert.equal(await page.locator('.nav-links a[aria-current="page"]').getAttribute('href'), '/');
     // One status at a time: nothing in the bar claims to be checking the session.
     assert.equal(await page.locator('#auth-loading[role="status"]').count(), 0);
-    // The avatar next to the name is decorative: the link reads the name once.
-    const chip = page.locator('a.user-chip');
+    // The avatar next to the name is decorative: the menu button reads the name once.
+    const chip = page.locator('#user-menu-button');
     const name = await chip.evaluate((a) => {
-      const img = a.querySelector('img, [aria-hidden="true"]');
+      const img = a.querySelector('img, .avatar[aria-hidden="true"]');
       return { text: a.textContent.trim(), alt: img?.getAttribute('alt') ?? null, hidden: img?.getAttribute('aria-hidden') };
     });
     assert.ok(name.alt === '' || name.hidden === 'true', `decorative avatar: ${JSON.stringify(name)}`);
+    assert.equal(name.text, 'Account menu for Alice Admin');
     assert.deepEqual(errors, [], 'no uncaught errors');
   } finally {
     await context.close();
@@ -176,6 +198,66 @@ test('skip link first; 44 px targets; still under reduced motion; bar out of the
     const padding = await page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).scrollPaddingTop));
     const bar = await page.locator('header.topbar').evaluate((h) => h.getBoundingClientRect().height);
     assert.ok(padding >= bar, `scroll-padding-top ${padding}px covers the ${bar}px bar`);
+    assert.deepEqual(errors, [], 'no uncaught errors');
+  } finally {
+    await context.close();
+  }
+});
+
+test('the user menu: a button that says what it is, open and shut by keyboard and by click', { timeout: 90_000 }, async () => {
+  const { context, page, errors } = await freshPage(browser);
+  try {
+    await signIn(page, 'alice');
+    const button = page.locator('#user-menu-button');
+    const menu = page.locator('#user-menu');
+    assert.equal(await button.getAttribute('aria-expanded'), 'false');
+    assert.equal(await button.getAttribute('aria-controls'), 'user-menu');
+    assert.ok(await menu.isHidden(), 'closed at first');
+
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await menu.waitFor();
+    assert.equal(await button.getAttribute('aria-expanded'), 'true');
+    const items = await menu.locator('a, button').evaluateAll((els) => els.map((e) => e.textContent.trim()));
+    assert.deepEqual(items, ['Profile', 'Your sessions', 'Log out']);
+
+    // Escape: shut, focus back on the button.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'hidden' });
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'user-menu-button');
+
+    // A click elsewhere shuts it; following a link shuts it and goes there.
+    await button.click();
+    await menu.waitFor();
+    await page.locator('#main').click({ position: { x: 5, y: 5 } });
+    await menu.waitFor({ state: 'hidden' });
+    await button.click();
+    await menu.locator('a[href="/account/sessions"]').click();
+    assert.equal(await expectFocusOnHeading(page), 'Your sessions');
+    assert.ok(await menu.isHidden(), 'shut after following a link');
+    assert.deepEqual(errors, [], 'no uncaught errors');
+  } finally {
+    await context.close();
+  }
+});
+
+test('forced colors: the current page in the bar is still marked', { timeout: 60_000 }, async () => {
+  const { context, page, errors } = await freshPage(browser, { forcedColors: 'active' });
+  try {
+    await page.goto(`${APP}/`);
+    await page.locator('#login').waitFor();
+    assert.ok(await page.evaluate(() => matchMedia('(forced-colors: active)').matches), 'forced colors are on');
+    const marks = await page.locator('.nav-links a').evaluateAll((links) => links.map((a) => ({
+      current: a.getAttribute('aria-current') === 'page',
+      underline: getComputedStyle(a).textDecorationLine.includes('underline'),
+      border: getComputedStyle(a).borderTopStyle !== 'none',
+    })));
+    const current = marks.filter((m) => m.current);
+    assert.equal(current.length, 1, JSON.stringify(marks));
+    assert.ok(current[0].underline && current[0].border, `the current link is underlined and framed: ${JSON.stringify(marks)}`);
+    assert.ok(marks.filter((m) => !m.current).every((m) => !m.underline && !m.border), 'the others are not');
+    await screenshot(page, 'forced-colors-desktop');
     assert.deepEqual(errors, [], 'no uncaught errors');
   } finally {
     await context.close();

@@ -44,7 +44,7 @@ test('admin and non-admin: navigation, forbidden page, revocation', { timeout: 1
     const bobId = await bobRow.first().getAttribute('data-user-id');
     await alice.page.locator(`button.revoke[data-user-id="${bobId}"]`).click();
     await alice.page.locator(`button.revoke-confirm[data-user-id="${bobId}"]`).click();
-    await alice.page.locator('#admin-notice').filter({ hasText: 'Revoked' }).waitFor();
+    await alice.page.locator('#admin-notice').filter({ hasText: 'Signed out' }).waitFor();
     // Every session of bob's goes (other tests may have left some).
     await alice.page.waitForFunction(() => !document.querySelector('tr.session-row[data-sub="user-bob"]'));
 

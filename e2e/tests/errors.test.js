@@ -100,7 +100,7 @@ test('every login_error code reads as a sentence with a next step; unknown text 
   }
 });
 
-test('provider down: Login lands on an explanation with Try again', {
+test('provider down: Log in lands on an explanation with Try again', {
   skip: PROVIDER_DOWN_APP ? false : 'E2E_PROVIDER_DOWN_URL is not set (run through `cargo xtask e2e`)',
   timeout: 90_000,
 }, async () => {

@@ -45,7 +45,7 @@ test('keyboard only: log in, profile, sign a session out, log out', { timeout: 1
     await page.keyboard.type('alice');
     await page.keyboard.press('Enter');
     await waitForOrigin(page, APP_ORIGIN);
-    await page.locator('#logout').waitFor();
+    await page.locator('#user-menu-button').waitFor();
 
     // The profile, by its nav link.
     await tabTo(page, '.nav-links a[href="/profile"]');
@@ -88,8 +88,17 @@ test('keyboard only: log in, profile, sign a session out, log out', { timeout: 1
     await page.locator('#my-sessions-notice').waitFor({ state: 'detached' });
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'other-sessions', await describeFocus(page));
 
-    // Log out, back up through the bar.
-    await tabTo(page, '#logout', { backwards: true });
+    // Log out, back up through the bar: the user menu opens with Enter, Escape closes it
+    // (focus back on its button), and Log out is its last item.
+    await tabTo(page, '#user-menu-button', { backwards: true });
+    await page.keyboard.press('Enter');
+    assert.equal(await page.locator('#user-menu-button').getAttribute('aria-expanded'), 'true');
+    await page.locator('#user-menu').waitFor();
+    await page.keyboard.press('Escape');
+    await page.locator('#user-menu').waitFor({ state: 'hidden' });
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'user-menu-button', await describeFocus(page));
+    await page.keyboard.press('Enter');
+    await tabTo(page, '#logout');
     await page.keyboard.press('Enter');
     const confirm = page.locator('button[name=logout]');
     await confirm.or(page.locator('#notice[data-code="signed_out"]')).first().waitFor();

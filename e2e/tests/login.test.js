@@ -24,13 +24,13 @@ after(async () => {
   await browser?.close();
 });
 
-test('Login on the home page signs in and the session survives a reload', { timeout: 90_000 }, async () => {
+test('Log in on the home page signs in and the session survives a reload', { timeout: 90_000 }, async () => {
   const { context, page, errors } = await freshPage(browser);
   try {
     await page.goto(`${APP}/`);
     const login = page.locator('#login');
     await login.waitFor();
-    assert.equal(await page.locator('#logout').count(), 0, 'no Logout button when signed out');
+    assert.equal(await page.locator('#logout').count(), 0, 'no Log out button when signed out');
     await screenshot(page, '1-home-signed-out');
 
     await login.click();
@@ -41,7 +41,7 @@ test('Login on the home page signs in and the session survives a reload', { time
     await screenshot(page, '2-provider-sign-in');
 
     await signInAtProvider(page, 'alice', 'alice');
-    await page.locator('#logout').waitFor();
+    await page.locator('#user-menu-button').waitFor();
     assert.equal(new URL(page.url()).origin, APP_ORIGIN);
 
     await page.goto(`${APP}/profile`);

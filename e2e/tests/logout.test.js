@@ -10,6 +10,7 @@ import {
   ISSUER_ORIGIN,
   freshPage,
   launchBrowser,
+  openUserMenu,
   screenshot,
   signIn,
   waitForOrigin,
@@ -23,12 +24,12 @@ after(async () => {
   await browser?.close();
 });
 
-test('Logout signs out of the app and the provider', { timeout: 90_000 }, async () => {
+test('Log out signs out of the app and the provider', { timeout: 90_000 }, async () => {
   const { context, page, errors } = await freshPage(browser);
   try {
     await signIn(page, 'alice');
 
-    await page.locator('#logout').click();
+    await (await openUserMenu(page)).click();
     // The provider asks "sign out?" (oidc-provider's RP-initiated logout page).
     const confirm = page.locator('button[name=logout]');
     const login = page.locator('#login');
@@ -40,7 +41,7 @@ test('Logout signs out of the app and the provider', { timeout: 90_000 }, async 
 
     await waitForOrigin(page, APP_ORIGIN);
     await login.waitFor();
-    assert.equal(await page.locator('#logout').count(), 0, 'no Logout button after logout');
+    assert.equal(await page.locator('#logout').count(), 0, 'no Log out button after logout');
     await screenshot(page, '4-home-after-logout');
 
     // The server-side session is gone, not just hidden.

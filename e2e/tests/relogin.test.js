@@ -48,7 +48,7 @@ test('logging in again ends the old session; its cookie then gets 401', { timeou
     await page.locator('#password').fill('alice');
     await page.locator('#sign-in').click();
     await page.waitForURL((url) => url.origin === APP_ORIGIN);
-    await page.locator('#logout').waitFor();
+    await page.locator('#user-menu-button').waitFor();
     const current = await sessionCookie(context);
     assert.notEqual(current.value, old.value, 'a new session id after the second login');
     assert.equal((await api(page, 'GET', '/api/auth/me')).status, 200);

@@ -12,6 +12,7 @@ import {
   DESKTOP,
   launchBrowser,
   newPage,
+  openUserMenu,
   screenshots,
   signInAtProvider,
   waitForOrigin,
@@ -56,12 +57,12 @@ async function twoTabsAgree({ label, user, name, withoutBroadcastChannel }) {
     // Sign in in A: B shows the user within a second of A being back.
     await a.locator('#login').click();
     await signInAtProvider(a, user);
-    await a.locator('#logout').waitFor();
+    await a.locator('#user-menu-button').waitFor();
     const inAfter = await within(1_000, b.locator('#user-name', { hasText: name }), `${label}: B shows the sign-in`);
     console.log(`${label}: B saw the sign-in ${inAfter} ms after A was back`);
 
     // Sign out in A: B says "You have signed out" within a second of the click.
-    await a.locator('#logout').click();
+    await (await openUserMenu(a)).click();
     const outAfter = await within(
       1_000,
       b.locator('#notice[data-code="signed_out"]', { hasText: 'You have signed out' }),
@@ -69,7 +70,7 @@ async function twoTabsAgree({ label, user, name, withoutBroadcastChannel }) {
     );
     console.log(`${label}: B saw the sign-out ${outAfter} ms after the click in A`);
     await b.locator('#login').waitFor();
-    assert.equal(await b.locator('#logout').count(), 0, 'B has no Logout button any more');
+    assert.equal(await b.locator('#logout').count(), 0, 'B has no Log out button any more');
     if (!withoutBroadcastChannel) {
       await screenshots(b, 'tabs-signed-out-elsewhere');
     }

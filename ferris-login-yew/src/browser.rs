@@ -117,3 +117,11 @@ pub(crate) fn document() -> Option<web_sys::Document> {
 pub(crate) fn log(message: &str) {
     web_sys::console::warn_1(&JsValue::from_str(message));
 }
+
+/// Writes an error to the console (a mistake in the app's set-up).
+pub(crate) fn error(message: &str) {
+    // Also reached when a component renders on the host (server-side rendering, tests).
+    if cfg!(target_arch = "wasm32") {
+        web_sys::console::error_1(&JsValue::from_str(message));
+    }
+}

@@ -5,7 +5,10 @@
 //! - The server's deadlines are moved onto this device's clock with the server's `now` (a
 //!   device clock that is off by an hour still warns on time).
 //! - The warning window is [`MAX_WARNING`] (2 minutes), or a quarter of the idle timeout when
-//!   that is shorter (a 20-second timeout warns 5 seconds ahead). The idle timeout is not on
+//!   that is shorter, but never less than [`MIN_WARNING`] (30 seconds) or half the timeout,
+//!   whichever is less (a 20-second timeout warns 10 seconds ahead, a minute 30 seconds).
+//! - Typing is activity: [`ExpiryTracker::activity_extends`] says when a keystroke should
+//!   extend the session quietly, so the dialog does not open in the middle of a sentence. The idle timeout is not on
 //!   the wire: it is at least the longest `idle_expires_at - now` seen for this session (exact
 //!   right after sign-in or an extension).
 //! - Near the idle deadline: the idle warning (a "Stay signed in" dialog), unless the idle deadline already
@@ -20,6 +23,8 @@ use time::Duration;
 
 /// The longest warning.
 pub(crate) const MAX_WARNING: Duration = Duration::minutes(2);
+/// The shortest warning a person gets to read and answer, when the idle timeout allows it.
+pub(crate) const MIN_WARNING: Duration = Duration::seconds(30);
 /// The longest sleep between two looks (timers of days overflow in browsers; a look is one
 /// cheap `GET` that extends nothing).
 pub(crate) const MAX_SLEEP: Duration = Duration::hours(6);
@@ -58,7 +63,8 @@ impl Deadlines {
 
 /// The warning window for an idle timeout of `idle_timeout`.
 pub(crate) fn warning_window(idle_timeout: Duration) -> Duration {
-    min(MAX_WARNING, idle_timeout / 4)
+    let floor = min(MIN_WARNING, idle_timeout / 2);
+    min(MAX_WARNING, max(idle_timeout / 4, floor))
 }
 
 /// What the watcher knows about the current session.
@@ -87,6 +93,18 @@ impl ExpiryTracker {
             deadlines: Deadlines::from_status(status, received_at),
             idle_timeout,
         }
+    }
+
+    /// Whether activity at `now` (the person typing) should extend the session: the idle
+    /// deadline is within twice the warning window (so the dialog would soon interrupt them)
+    /// and a quarter of the timeout has passed since the last extension (keystrokes right
+    /// after one send nothing), it can still move, and the session has not ended.
+    pub(crate) fn activity_extends(&self, now: OffsetDateTime) -> bool {
+        let window = warning_window(self.idle_timeout);
+        let soon = min(window * 2, self.idle_timeout * 3 / 4);
+        now < self.deadlines.end()
+            && self.deadlines.idle_can_move()
+            && self.deadlines.idle - now <= soon
     }
 
     /// [`assess`] with what the tracker knows.
@@ -168,7 +186,38 @@ mod tests {
         assert_eq!(warning_window(Duration::days(1)), Duration::minutes(2));
         assert_eq!(warning_window(Duration::minutes(8)), Duration::minutes(2));
         assert_eq!(warning_window(Duration::minutes(4)), Duration::minutes(1));
-        assert_eq!(warning_window(Duration::seconds(20)), Duration::seconds(5));
+    }
+
+    #[test]
+    fn short_timeouts_still_warn_long_enough_to_answer() {
+        // A quarter would be 15 s and 5 s: too short to read and answer.
+        assert_eq!(warning_window(Duration::minutes(1)), Duration::seconds(30));
+        assert_eq!(warning_window(Duration::seconds(20)), Duration::seconds(10));
+        assert_eq!(warning_window(Duration::minutes(2)), Duration::seconds(30));
+    }
+
+    #[test]
+    fn typing_extends_only_when_the_warning_is_near() {
+        let t = tracker(Duration::minutes(30), Duration::days(7));
+        assert!(
+            !t.activity_extends(NOW),
+            "far from the deadline: nothing to do"
+        );
+        assert!(!t.activity_extends(NOW + Duration::minutes(25)));
+        assert!(
+            t.activity_extends(NOW + Duration::minutes(26)),
+            "4 minutes left"
+        );
+        assert!(!t.activity_extends(NOW + Duration::minutes(30)), "over");
+        let pinned = tracker(Duration::minutes(1), Duration::minutes(1));
+        assert!(
+            !pinned.activity_extends(NOW),
+            "the idle deadline cannot move"
+        );
+        // A 20-second timeout: not for every keystroke, once 5 seconds have passed.
+        let short = tracker(Duration::seconds(20), Duration::days(7));
+        assert!(!short.activity_extends(NOW + Duration::seconds(4)));
+        assert!(short.activity_extends(NOW + Duration::seconds(5)));
     }
 
     #[test]
@@ -210,11 +259,11 @@ mod tests {
     }
 
     #[test]
-    fn a_short_idle_timeout_warns_a_quarter_ahead() {
+    fn a_short_idle_timeout_warns_half_of_it_ahead() {
         let t = tracker(Duration::seconds(20), Duration::days(7));
-        assert_eq!(t.assess(NOW).wake_at, NOW + Duration::seconds(15));
-        assert!(t.assess(NOW + Duration::seconds(15)).idle_warning);
-        assert!(!t.assess(NOW + Duration::seconds(14)).idle_warning);
+        assert_eq!(t.assess(NOW).wake_at, NOW + Duration::seconds(10));
+        assert!(t.assess(NOW + Duration::seconds(10)).idle_warning);
+        assert!(!t.assess(NOW + Duration::seconds(9)).idle_warning);
     }
 
     #[test]

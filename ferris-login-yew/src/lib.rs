@@ -62,7 +62,7 @@ mod watch;
 pub use api::{use_api, ApiClient};
 pub use error::ApiError;
 pub use guard::{RequireAuth, RequireAuthProps, Requirement, SignedOut};
-pub use provider::{use_auth, AuthHandle, AuthProvider, AuthProviderProps};
+pub use provider::{use_auth, use_auth_if_provided, AuthHandle, AuthProvider, AuthProviderProps};
 pub use shared::{Claim, ErrorCode, ErrorDetail, Extra, OffsetDateTime, User};
 pub use state::{AnonymousReason, AuthNotice, AuthState, StartUp};
 pub use urls::LoginOptions;

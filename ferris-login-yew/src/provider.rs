@@ -89,6 +89,7 @@ pub fn AuthProvider(props: &AuthProviderProps) -> Html {
             tabs,
             api: (*api).clone(),
             prefix: normalize_prefix(&props.api_prefix).into(),
+            login_started: start.borrow().login_started,
         }),
     };
 
@@ -164,6 +165,8 @@ struct Inner {
     tabs: Rc<RefCell<Option<TabChannel>>>,
     api: ApiClient,
     prefix: String,
+    /// This page load is the return from a sign-in started in this tab.
+    login_started: bool,
 }
 
 /// What [`use_auth`] returns: the auth state and what can be done about it.
@@ -199,6 +202,12 @@ impl AuthHandle {
     /// The signed-in user, if any.
     pub fn user(&self) -> Option<&User> {
         self.model.user()
+    }
+
+    /// Whether this page load came back signed in from a sign-in started in this tab: the
+    /// moment to tell the person it worked ("Signed in as Ada", politely).
+    pub fn just_signed_in(&self) -> bool {
+        self.inner.login_started && self.user().is_some()
     }
 
     /// What the app should tell the person about the session, if anything.
@@ -373,9 +382,11 @@ impl AuthHandle {
 
 /// The auth state of the surrounding [`AuthProvider`], and what can be done about it.
 ///
-/// # Panics
-///
-/// Without an [`AuthProvider`] above the component.
+/// Never panics. Without an [`AuthProvider`] above the component it writes a console error
+/// naming the mistake and returns a detached handle: its state is
+/// [`AuthState::Unavailable`] (so [`RequireAuth`](crate::RequireAuth) shows its "unavailable"
+/// view and never sends the browser round a login loop), and it watches nothing. Use
+/// [`use_auth_if_provided`] to tell the two cases apart.
 ///
 /// ```
 /// use ferris_login_yew::{use_auth, LoginOptions};
@@ -394,5 +405,40 @@ impl AuthHandle {
 /// ```
 #[hook]
 pub fn use_auth() -> AuthHandle {
-    use_context::<AuthHandle>().expect("use_auth() needs an <AuthProvider> above it")
+    let context = use_context::<AuthHandle>();
+    // Hooks run in the same order on every render: the stand-in's state always exists.
+    let detached = use_reducer(|| {
+        Model::fixed(AuthState::Unavailable(ApiError::Network(
+            NO_PROVIDER.to_string(),
+        )))
+    });
+    let warned = use_mut_ref(|| false);
+    match context {
+        Some(handle) => handle,
+        None => {
+            if !std::mem::replace(&mut *warned.borrow_mut(), true) {
+                browser::error(NO_PROVIDER);
+            }
+            AuthHandle {
+                model: detached,
+                inner: Rc::new(Inner {
+                    gate: Rc::default(),
+                    tabs: Rc::default(),
+                    api: ApiClient::new(Callback::noop()),
+                    prefix: "/api".into(),
+                    login_started: false,
+                }),
+            }
+        }
+    }
 }
+
+/// The auth state of the surrounding [`AuthProvider`], or `None` without one.
+#[hook]
+pub fn use_auth_if_provided() -> Option<AuthHandle> {
+    use_context::<AuthHandle>()
+}
+
+/// What [`use_auth`] says when there is no provider.
+const NO_PROVIDER: &str = "use_auth() was called in a component with no <AuthProvider> above it: \
+wrap the app (inside the router, around everything that signs in or out) in <AuthProvider>";

@@ -191,6 +191,14 @@ impl Default for Model {
 
 impl Model {
     /// The model at start-up: loading, with the failed-login notice if the URL carried one.
+    /// A state machine that never moves: what a component outside any provider sees.
+    pub(crate) fn fixed(state: AuthState) -> Self {
+        Self {
+            state,
+            ..Self::default()
+        }
+    }
+
     pub(crate) fn starting(start: &StartUp) -> Self {
         Self {
             state: AuthState::Loading,

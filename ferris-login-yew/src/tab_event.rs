@@ -47,7 +47,10 @@ impl TabEvent {
     /// The value written to [`STORAGE_KEY`]: the time makes every write a change, so the same
     /// event twice still fires `storage` in the other tabs.
     pub(crate) fn storage_value(self, now_ms: f64) -> String {
-        format!("{}@{}", self.as_str(), now_ms.max(0.0).trunc())
+        // Whole milliseconds as an integer: formatting an `f64` would pull the float printer
+        // (about 10 KiB of wasm) into every app for this one line.
+        let millis = now_ms.max(0.0) as u64;
+        format!("{}@{millis}", self.as_str())
     }
 
     /// The event in a [`TabEvent::storage_value`]; the removal (no value) and anything

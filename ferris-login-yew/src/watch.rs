@@ -28,7 +28,8 @@ use crate::tab_event::TabEvent;
 pub struct SessionExpiry {
     /// The session is about to end for inactivity, at this instant (on this device's clock):
     /// ask whether to stay signed in ([`SessionExpiry::extend`]). Comes two minutes ahead, or
-    /// a quarter of the idle timeout when that is shorter.
+    /// a quarter of the idle timeout when that is shorter (at least 30 seconds, or half a
+    /// shorter timeout).
     pub idle_warning: Option<OffsetDateTime>,
     /// The session ends at this instant (its absolute deadline, on this device's clock) and
     /// cannot be extended.
@@ -38,6 +39,7 @@ pub struct SessionExpiry {
     /// Why the last [`SessionExpiry::extend`] failed.
     pub extend_error: Option<ApiError>,
     extend: Callback<()>,
+    activity: Callback<()>,
 }
 
 impl std::fmt::Debug for SessionExpiry {
@@ -56,6 +58,13 @@ impl SessionExpiry {
     /// (the other tabs hear of it). Does nothing while one runs.
     pub fn extend(&self) {
         self.extend.emit(());
+    }
+
+    /// The person did something on the page (typed, say): when the idle warning is near, the
+    /// session is extended quietly, so the warning does not interrupt them; otherwise nothing
+    /// is sent. Call it from your input handlers.
+    pub fn activity(&self) {
+        self.activity.emit(());
     }
 }
 
@@ -275,6 +284,16 @@ pub fn use_session_expiry() -> SessionExpiry {
         })
     };
 
+    let activity = {
+        let extend = extend.clone();
+        let tracker = watch.tracker.filter(|_| watch.active && !watch.extending);
+        Callback::from(move |()| {
+            if tracker.is_some_and(|t| t.activity_extends(browser::now())) {
+                extend.emit(());
+            }
+        })
+    };
+
     let shown = watch.assessment.zip(watch.tracker).filter(|_| watch.active);
     SessionExpiry {
         idle_warning: shown.and_then(|(a, t)| a.idle_warning.then_some(t.deadlines.idle)),
@@ -282,6 +301,7 @@ pub fn use_session_expiry() -> SessionExpiry {
         extending: watch.extending,
         extend_error: watch.extend_error.clone(),
         extend,
+        activity,
     }
 }
 
@@ -325,8 +345,8 @@ mod tests {
         assert_eq!(watch.looks, 1);
         assert_eq!(
             watch.assessment.unwrap().wake_at,
-            NOW + Duration::seconds(45),
-            "a quarter of the minute ahead"
+            NOW + Duration::seconds(30),
+            "half a minute ahead (the shortest warning for a one-minute timeout)"
         );
         let again = apply(watch, [WatchAction::Reset { active: true }]);
         assert_eq!(again.tracker, None, "another user starts afresh");

@@ -1,18 +1,36 @@
 //! Serves the built SPA (`FRONTEND_DIST`): static files, and `index.html` for every other
 //! path so deep links work. The inline loader script trunk writes into `index.html` is
 //! allowed by its hash in the CSP, not by `'unsafe-inline'`.
+//!
+//! Caching and compression:
+//! - a file whose name carries trunk's content hash (`app-<hex>_bg.wasm`, `style-<hex>.css`)
+//!   never changes: `Cache-Control: public, max-age=31536000, immutable`;
+//! - `index.html` (and the deep-link fallback) must be asked for again each time, since it
+//!   names the current hashed files: `no-cache`, with an `ETag` for a cheap `304`;
+//! - any other file: `no-cache` with `ETag` / `Last-Modified` (`304` when unchanged);
+//! - the build writes `<file>.br` and `<file>.gz` next to each text and wasm file (`cargo
+//!   xtask`'s spa step): the best one the browser accepts (`Accept-Encoding`) is sent as it
+//!   is, with `Content-Encoding` and `Vary: Accept-Encoding`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use actix_files::{Files, NamedFile};
+use actix_files::{file_extension_to_mime, NamedFile, PathBufWrap};
 use actix_web::{
-    dev::{fn_service, ServiceRequest, ServiceResponse},
-    http::header,
-    web, HttpResponse,
+    http::{
+        header::{self, ContentEncoding, HeaderValue},
+        Method,
+    },
+    web, HttpRequest, HttpResponse,
 };
 use base64::{engine::general_purpose::STANDARD, Engine};
 
 use crate::crypto::sha256;
+
+/// `Cache-Control` of a file whose name changes with its content.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// `Cache-Control` of everything else: keep it, but ask (`ETag`) before using it.
+pub const REVALIDATE: &str = "no-cache";
 
 #[derive(Debug, Clone)]
 pub struct Spa {
@@ -51,26 +69,121 @@ impl Spa {
             cfg.default_service(web::to(not_built));
             return;
         }
-        let index = self.dist.join("index.html");
-        cfg.service(
-            Files::new("/", &self.dist)
-                .index_file("index.html")
-                .use_etag(true)
-                .default_handler(fn_service(move |req: ServiceRequest| {
-                    let index = index.clone();
-                    async move {
-                        let (req, _) = req.into_parts();
-                        let file = NamedFile::open_async(&index).await?;
-                        let mut res = file.into_response(&req);
-                        res.headers_mut().insert(
-                            header::CACHE_CONTROL,
-                            header::HeaderValue::from_static("no-cache"),
-                        );
-                        Ok(ServiceResponse::new(req, res))
-                    }
-                })),
-        );
+        let dist = Arc::new(self.dist.clone());
+        cfg.default_service(web::to(move |req: HttpRequest| {
+            let dist = dist.clone();
+            async move { serve(&dist, &req).await }
+        }));
     }
+}
+
+/// A file of `dist` for the request path, else `index.html`.
+async fn serve(dist: &Path, req: &HttpRequest) -> actix_web::Result<HttpResponse> {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return Ok(HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, "GET, HEAD"))
+            .finish());
+    }
+    // Path traversal and hidden files are refused by actix-files' own parser.
+    let file = PathBufWrap::parse_req_path(req, false)
+        .ok()
+        .map(|relative| dist.join(relative.as_ref()))
+        .filter(|path| path.is_file())
+        .unwrap_or_else(|| dist.join("index.html"));
+    serve_file(&file, req).await
+}
+
+async fn serve_file(path: &Path, req: &HttpRequest) -> actix_web::Result<HttpResponse> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let accepted = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let variants = [(ContentEncoding::Brotli, "br"), (ContentEncoding::Gzip, "gz")];
+    let mut has_variants = false;
+    let mut chosen = None;
+    for (encoding, suffix) in variants {
+        let candidate = with_suffix(path, suffix);
+        if candidate.is_file() {
+            has_variants = true;
+            if chosen.is_none() && accepts(accepted, suffix_coding(suffix)) {
+                chosen = Some((encoding, candidate));
+            }
+        }
+    }
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    let file = match &chosen {
+        Some((encoding, compressed)) => NamedFile::open_async(compressed)
+            .await?
+            .set_content_encoding(*encoding),
+        None => NamedFile::open_async(path).await?,
+    };
+    let mut response = file
+        .set_content_type(file_extension_to_mime(extension))
+        .disable_content_disposition()
+        .into_response(req);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if is_hashed(name) {
+            IMMUTABLE
+        } else {
+            REVALIDATE
+        }),
+    );
+    if has_variants {
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    Ok(response)
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".");
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// The `Accept-Encoding` token of a precompressed copy's suffix.
+fn suffix_coding(suffix: &str) -> &str {
+    match suffix {
+        "gz" => "gzip",
+        other => other,
+    }
+}
+
+/// Whether an `Accept-Encoding` value accepts `coding` (named, or `*`, with a `q` above 0).
+fn accepts(accept_encoding: &str, coding: &str) -> bool {
+    let mut named = None;
+    let mut any = None;
+    for item in accept_encoding.split(',') {
+        let mut parts = item.split(';');
+        let token = parts.next().unwrap_or_default().trim();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if token.eq_ignore_ascii_case(coding) {
+            named = Some(q > 0.0);
+        } else if token == "*" {
+            any = Some(q > 0.0);
+        }
+    }
+    named.or(any).unwrap_or(false)
+}
+
+/// Whether a file name carries trunk's content hash: a `-` then 10 to 16 hex digits, then
+/// `_` or `.` (`frontend-3f2a9c0d1e4b5a67_bg.wasm`, `style-3f2a9c0d1e4b5a67.css`).
+pub fn is_hashed(name: &str) -> bool {
+    name.match_indices('-').any(|(dash, _)| {
+        let rest = &name[dash + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_hexdigit).count();
+        (10..=16).contains(&digits) && matches!(rest.as_bytes().get(digits), Some(b'_' | b'.'))
+    })
 }
 
 async fn not_built() -> HttpResponse {
@@ -108,6 +221,29 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trunks_hashed_names_are_told_from_the_rest() {
+        assert!(is_hashed("frontend-3f2a9c0d1e4b5a67_bg.wasm"));
+        assert!(is_hashed("frontend-3f2a9c0d1e4b5a67.js"));
+        assert!(is_hashed("style-0123456789abcdef.css"));
+        assert!(!is_hashed("index.html"));
+        assert!(!is_hashed("favicon.svg"));
+        assert!(!is_hashed("ferris-login.css"));
+        assert!(!is_hashed("decaf-cafe.js"), "short hex words are not hashes");
+    }
+
+    #[test]
+    fn accept_encoding_is_read_with_its_weights() {
+        assert!(accepts("gzip, deflate, br, zstd", "br"));
+        assert!(accepts("gzip, deflate, br", "gzip"));
+        assert!(!accepts("gzip, deflate", "br"));
+        assert!(!accepts("br;q=0, gzip", "br"));
+        assert!(accepts("BR;q=0.5", "br"));
+        assert!(accepts("*", "br"));
+        assert!(!accepts("*, br;q=0", "br"));
+        assert!(!accepts("", "gzip"));
+    }
 
     #[test]
     fn inline_scripts_are_hashed_and_external_ones_are_not() {

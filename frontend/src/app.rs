@@ -5,11 +5,11 @@ use yew_router::prelude::*;
 
 use crate::auth::StartUp;
 use crate::components::expiry::ExpiryWatcher;
-use crate::components::footer::Footer;
+use crate::components::footer::footer;
 use crate::components::nav::Nav;
 use crate::components::notice::NoticeBanner;
 use crate::components::route_focus::RouteFocus;
-use crate::components::skip_link::SkipLink;
+use crate::components::skip_link::skip_link;
 use crate::components::AuthProvider;
 use crate::routes::{switch, Route};
 
@@ -29,7 +29,7 @@ pub fn App(props: &AppProps) -> Html {
         <BrowserRouter>
             <AuthProvider start={props.start.clone()}>
                 <div class="app">
-                    <SkipLink />
+                    { skip_link() }
                     <Nav />
                     <RouteFocus />
                     <main id="main" class="container" tabindex="-1">
@@ -37,7 +37,7 @@ pub fn App(props: &AppProps) -> Html {
                         <NoticeBanner />
                         <Switch<Route> render={switch} />
                     </main>
-                    <Footer />
+                    { footer() }
                 </div>
             </AuthProvider>
         </BrowserRouter>

@@ -88,3 +88,47 @@ pub fn focus_is_nowhere() -> bool {
 pub fn log(message: &str) {
     web_sys::console::warn_1(&JsValue::from_str(message));
 }
+
+/// Calls `on_show` each time the page is shown again from the back/forward cache (the
+/// `pageshow` event with `persisted`), e.g. after "Back" from the provider's sign-in page.
+pub fn on_page_show(on_show: impl Fn() + 'static) -> Option<gloo_events::EventListener> {
+    let window = web_sys::window()?;
+    Some(gloo_events::EventListener::new(
+        &window,
+        "pageshow",
+        move |event| {
+            let persisted = js_sys::Reflect::get(event, &JsValue::from_str("persisted"))
+                .ok()
+                .and_then(|p| p.as_bool())
+                .unwrap_or(false);
+            if persisted {
+                on_show();
+            }
+        },
+    ))
+}
+
+/// `sessionStorage` (this tab only), if the browser lets us have it.
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// The value kept under `key` in this tab's storage.
+pub fn tab_get(key: &str) -> Option<String> {
+    session_storage()?.get_item(key).ok().flatten()
+}
+
+/// Keeps `value` under `key` in this tab's storage (an empty value removes it).
+pub fn tab_set(key: &str, value: &str) {
+    let Some(storage) = session_storage() else {
+        return;
+    };
+    let stored = if value.is_empty() {
+        storage.remove_item(key)
+    } else {
+        storage.set_item(key, value)
+    };
+    if stored.is_err() {
+        log("could not keep the draft in sessionStorage");
+    }
+}

@@ -29,5 +29,6 @@ pub mod messages;
 pub mod pages;
 pub mod routes;
 pub mod services;
+pub mod words;
 
 pub use app::{App, AppProps};

@@ -25,6 +25,7 @@ environment:
   TEST_DATABASE_ADMIN_URL    superuser URL for test databases
                              (default postgres://postgres@127.0.0.1:5432/postgres)
   E2E_CHROMIUM               browser for the e2e tests (default /usr/bin/chromium)
+  E2E_TESTS                  only these e2e test files (e.g. tests/messages.test.js)
   CI                         set in CI: cargo runs with --locked";
 
 #[derive(Debug)]

@@ -192,8 +192,12 @@ pub fn run(build: BackendBuild) -> Result<()> {
     let artifacts = artifacts_dir();
     fs::create_dir_all(&artifacts)?;
     let mut node = Command::new("node");
-    node.args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
-        .current_dir(workspace::root().join("e2e"))
+    node.args(["--test", "--test-concurrency=1", "--test-reporter=spec"]);
+    // `E2E_TESTS="tests/messages.test.js tests/expiry.test.js"`: only these files.
+    if let Ok(files) = std::env::var("E2E_TESTS") {
+        node.args(files.split_whitespace());
+    }
+    node.current_dir(workspace::root().join("e2e"))
         .env("E2E_BASE_URL", &base_url)
         .env("E2E_ISSUER", &idp.issuer)
         .env("E2E_SHORT_IDLE_URL", &short_url)

@@ -82,10 +82,10 @@ fn compare_groups(a: &UserSessions, b: &UserSessions) -> Ordering {
         .then_with(|| a.user_id.cmp(&b.user_id))
 }
 
-/// `Revoked 2 sessions of Bob`.
+/// `Signed out 2 sessions of Bob`.
 pub fn revoked_message(revoked: u64, name: &str) -> String {
     let noun = if revoked == 1 { "session" } else { "sessions" };
-    format!("Revoked {revoked} {noun} of {name}")
+    format!("Signed out {revoked} {noun} of {name}")
 }
 
 /// `4 live sessions of 2 users`.
@@ -102,7 +102,7 @@ pub fn summary(groups: &[UserSessions]) -> String {
 /// Where the focus goes after an action on the admin page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdminFocus {
-    /// Back to this user's "Revoke all sessions" button (the confirmation was cancelled).
+    /// Back to this user's "Sign out all sessions" button (the confirmation was cancelled).
     RevokeButton(Uuid),
     /// The page heading (the row that had the focus is gone, or the notice was closed).
     Heading,
@@ -112,7 +112,7 @@ pub enum AdminFocus {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AdminModel {
     pub list: Listing<Vec<UserSessions>>,
-    /// The user whose "Revoke all sessions" awaits confirmation.
+    /// The user whose "Sign out all sessions" awaits confirmation.
     pub confirming: Option<Uuid>,
     /// The user whose sessions are being revoked.
     pub revoking: Option<Uuid>,
@@ -126,11 +126,11 @@ pub enum AdminAction {
     FetchStarted(u64),
     /// Fetch number `n` answered.
     Fetched(u64, Result<Vec<SessionInfo>, ApiError>),
-    /// "Revoke all sessions" clicked for this user.
+    /// "Sign out all sessions" clicked for this user.
     AskConfirm(Uuid),
     /// "Cancel" clicked, or Escape pressed in the confirmation.
     CancelConfirm,
-    /// "Confirm revoke" clicked for this user.
+    /// the confirmation's "Sign out" clicked for this user.
     RevokeStarted(Uuid),
     /// The revocation of `user_id`'s sessions answered (`name` is for the message).
     Revoked {
@@ -197,13 +197,13 @@ impl AdminModel {
                         Some(PageNotice {
                             kind: PageNoticeKind::Error,
                             message: format!(
-                                "Couldn't revoke the sessions of {name}. You need the admin role to do that."
+                                "Couldn't sign out the sessions of {name}. You need the admin role to do that."
                             ),
                             code: ErrorCode::Forbidden.as_str().to_string(),
                         })
                     }
                     Err(error) => Some(PageNotice::failure(
-                        &format!("Couldn't revoke the sessions of {name}."),
+                        &format!("Couldn't sign out the sessions of {name}."),
                         &error,
                     )),
                 };
@@ -335,9 +335,9 @@ pub(crate) mod tests {
 
     #[test]
     fn messages_count_correctly() {
-        assert_eq!(revoked_message(1, "Bob"), "Revoked 1 session of Bob");
-        assert_eq!(revoked_message(3, "Bob"), "Revoked 3 sessions of Bob");
-        assert_eq!(revoked_message(0, "Bob"), "Revoked 0 sessions of Bob");
+        assert_eq!(revoked_message(1, "Bob"), "Signed out 1 session of Bob");
+        assert_eq!(revoked_message(3, "Bob"), "Signed out 3 sessions of Bob");
+        assert_eq!(revoked_message(0, "Bob"), "Signed out 0 sessions of Bob");
         let one = group_by_user(&[session(1, None, DAY1)]);
         assert_eq!(summary(&one), "1 live session of 1 user");
         let more = group_by_user(&[
@@ -429,7 +429,7 @@ pub(crate) mod tests {
         assert_eq!(done.revoking, None);
         let notice = done.notice.clone().unwrap();
         assert_eq!(notice.kind, PageNoticeKind::Success);
-        assert_eq!(notice.message, "Revoked 2 sessions of Bob");
+        assert_eq!(notice.message, "Signed out 2 sessions of Bob");
         assert_eq!(notice.code, "revoked");
         assert_eq!(
             done.focus.as_ref().map(|f| f.target),
@@ -462,7 +462,7 @@ pub(crate) mod tests {
         assert_eq!(notice.code, "store_unavailable");
         assert!(notice
             .message
-            .starts_with("Couldn't revoke the sessions of Bob."));
+            .starts_with("Couldn't sign out the sessions of Bob."));
         assert!(!notice.message.contains("db down"));
 
         let forbidden = loaded().reduce(AdminAction::Revoked {

@@ -132,7 +132,7 @@ pub const SESSION_CHECK_UNREACHABLE: &str =
 /// Shown when a call answers 401 while the person was signed in.
 pub const SESSION_ENDED: &str = "Your session has ended.";
 /// Shown when the session ran out (idle or absolute deadline).
-pub const SESSION_EXPIRED: &str = "Your session expired, so you were signed out.";
+pub const SESSION_EXPIRED: &str = "Your session has expired.";
 /// Shown when `POST /api/auth/logout` failed for a reason other than an ended session.
 pub const LOGOUT_FAILED: &str = "We could not sign you out.";
 /// Shown after a logout (in this tab or another one).

@@ -1,5 +1,5 @@
 //! `<InlineConfirm>`: the question that replaces a destructive button until it is answered
-//! ("End 2 sessions?" [Confirm] [Cancel]). The focus moves to its safe choice, Cancel; Escape
+//! ("Sign out 2 sessions?" [Sign out] [Cancel]). The focus moves to its safe choice, Cancel; Escape
 //! cancels too. The page puts the focus back on the button that opened it.
 
 use web_sys::HtmlElement;

@@ -20,6 +20,7 @@ use crate::browser;
 use crate::format::instant::{clock, countdown, describe_remaining};
 use crate::hooks::use_auth;
 use crate::routes::{after_logout, Route};
+use crate::words::LOG_OUT;
 
 /// Mounts the watcher for the signed-in session (a new one for each user).
 #[component]
@@ -39,6 +40,19 @@ fn SessionClock() -> Html {
     let here = use_location()
         .map(|l| format!("{}{}", l.path(), l.query_str()))
         .unwrap_or_else(|| "/".to_string());
+
+    // Typing anywhere on the page is activity: near the warning it extends the session
+    // quietly, so "Are you still there?" never opens in the middle of a sentence.
+    let latest = use_mut_ref(|| expiry.clone());
+    *latest.borrow_mut() = expiry.clone();
+    use_effect_with((), move |_| {
+        let listener = web_sys::window()
+            .and_then(|w| w.document())
+            .map(|document| {
+                EventListener::new(&document, "input", move |_| latest.borrow().activity())
+            });
+        move || drop(listener)
+    });
 
     let on_stay = {
         let expiry = expiry.clone();
@@ -181,7 +195,7 @@ fn ExpiryDialog(props: &ExpiryDialogProps) -> Html {
                     { if props.extending { "Staying signed in…" } else { "Stay signed in" } }
                 </button>
                 <button id="expiry-logout" type="button" class="btn btn-secondary" onclick={logout}>
-                    { "Log out" }
+                    { LOG_OUT }
                 </button>
             </div>
         </dialog>

@@ -2,8 +2,8 @@
 
 use yew::prelude::*;
 
-#[component]
-pub fn Footer() -> Html {
+/// The page footer (a plain function: it has no state).
+pub fn footer() -> Html {
     html! {
         <footer class="footer">
             <p>

@@ -2,22 +2,16 @@
 
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct LoadingProps {
-    #[prop_or(AttrValue::Static("Checking your session…"))]
-    pub message: AttrValue,
-    /// The guard's is `loading`; others have their own.
-    #[prop_or(AttrValue::Static("loading"))]
-    pub id: AttrValue,
-}
+/// What the guard shows while the session check runs.
+pub const CHECKING_SESSION: &str = "Checking your session…";
 
-/// `id="loading"` (unless given another), `role="status"`.
-#[component]
-pub fn Loading(props: &LoadingProps) -> Html {
+/// `role="status"` with a spinner and `message`; `id` for tests (the guard's is `loading`).
+/// A plain function, not a component: it has no state.
+pub fn loading(id: &'static str, message: &'static str) -> Html {
     html! {
-        <div id={props.id.clone()} class="loading" role="status" aria-live="polite">
+        <div {id} class="loading" role="status" aria-live="polite">
             <span class="spinner" aria-hidden="true"></span>
-            <span class="loading-text">{ props.message.clone() }</span>
+            <span class="loading-text">{ message }</span>
         </div>
     }
 }

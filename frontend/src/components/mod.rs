@@ -14,6 +14,7 @@ pub mod route_focus;
 pub mod session_table;
 pub mod skip_link;
 pub mod time;
+pub mod user_menu;
 
 pub use ferris_login_yew::AuthProvider;
 pub use guard::Guard;

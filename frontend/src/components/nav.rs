@@ -1,4 +1,4 @@
-//! The top bar: brand, page links, and the session corner (Sign up + Login / user + Logout).
+//! The top bar: brand, page links, and the session corner (Sign up + Log in / the user menu).
 
 use shared::messages::permissions;
 use wasm_bindgen_futures::spawn_local;
@@ -6,11 +6,15 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::auth::{AuthState, LoginOptions, Requirement};
-use crate::components::avatar::Avatar;
+use crate::browser;
+use crate::components::user_menu::UserMenu;
 use crate::hooks::use_auth;
+use crate::messages::draft_key;
 use crate::routes::{after_logout, Route, ADMIN_ROLE, PRODUCT_NAME};
+use crate::words::{LOG_IN, SIGN_UP};
 
-/// Ids for tests: `login`, `signup` (links), `logout` (button), `user-name`, `nav-avatar`,
+/// Ids for tests: `login`, `signup` (links), `user-menu-button` (opens `#user-menu`, which
+/// holds the Profile and Your sessions links and the `logout` button), `user-name`, `nav-avatar`,
 /// `auth-loading` (a silent skeleton: the page's own status speaks). The current page's link
 /// has `aria-current="page"`.
 #[component]
@@ -21,6 +25,16 @@ pub fn Nav() -> Html {
         .map(|l| format!("{}{}", l.path(), l.query_str()))
         .unwrap_or_else(|| "/".to_string());
     let logging_out = use_state(|| false);
+    // Log in / Sign up clicked: the page is leaving for the provider.
+    let leaving_for = use_state(|| None::<&'static str>);
+    {
+        // Back from the provider through the browser's back/forward cache: not leaving any more.
+        let leaving_for = leaving_for.clone();
+        use_effect_with((), move |_| {
+            let listener = browser::on_page_show(move || leaving_for.set(None));
+            move || drop(listener)
+        });
+    }
 
     let link = |to: Route, label: &'static str| {
         html! { <NavLink {to} {label} current={current == Some(to)} /> }
@@ -37,14 +51,17 @@ pub fn Nav() -> Html {
             </span>
         },
         AuthState::Authenticated(user) => {
-            let onclick = {
+            let on_logout = {
                 let auth = auth.clone();
                 let logging_out = logging_out.clone();
                 let back = after_logout(current.unwrap_or(Route::Home), &here);
+                let draft = draft_key(&user.sub);
                 Callback::from(move |_: MouseEvent| {
                     if *logging_out {
                         return;
                     }
+                    // Logging out on purpose: the unsent message goes with the session.
+                    browser::tab_set(&draft, "");
                     logging_out.set(true);
                     let (auth, back) = (auth.clone(), back.clone());
                     let logging_out = logging_out.clone();
@@ -57,30 +74,38 @@ pub fn Nav() -> Html {
                 })
             };
             html! {
-                <div class="session">
-                    <Link<Route> to={Route::Profile} classes="user-chip">
-                        <Avatar user={user.clone()} id="nav-avatar" decorative=true />
-                        <span id="user-name" class="user-name">{ user.display_name() }</span>
-                    </Link<Route>>
-                    // Not `disabled` while it runs: the focus stays on it.
-                    <button id="logout" type="button" class="btn btn-secondary"
-                        aria-disabled={logging_out.then_some("true")} {onclick}>
-                        { if *logging_out { "Signing out…" } else { "Logout" } }
-                    </button>
-                </div>
+                <UserMenu user={user.clone()} logging_out={*logging_out} {on_logout} />
             }
         }
         AuthState::Anonymous(_) | AuthState::Unavailable(_) => {
             let mark = auth.on_login_link::<MouseEvent>();
+            // The link stays a link (the browser leaves for the provider); it says it is on its
+            // way, as Log out does, so a slow provider is not a dead click.
+            let leaving = {
+                let leaving_for = leaving_for.clone();
+                move |which: &'static str| {
+                    let mark = mark.clone();
+                    let leaving_for = leaving_for.clone();
+                    Callback::from(move |event: MouseEvent| {
+                        mark.emit(event.clone());
+                        if !(event.meta_key() || event.ctrl_key() || event.shift_key()) {
+                            leaving_for.set(Some(which));
+                        }
+                    })
+                }
+            };
             let login = LoginOptions::return_to(here.clone());
             let signup_url = auth.login_url(&login.clone().screen_hint("signup"));
+            let pending = *leaving_for;
             html! {
                 <div class="session">
-                    <a id="signup" class="btn btn-secondary" href={signup_url} onclick={mark.clone()}>
-                        { "Sign up" }
+                    <a id="signup" class="btn btn-secondary" href={signup_url} onclick={leaving("signup")}
+                        aria-disabled={(pending == Some("signup")).then_some("true")}>
+                        { if pending == Some("signup") { "Signing up…" } else { SIGN_UP } }
                     </a>
-                    <a id="login" class="btn btn-primary" href={auth.login_url(&login)} onclick={mark}>
-                        { "Login" }
+                    <a id="login" class="btn btn-primary" href={auth.login_url(&login)} onclick={leaving("login")}
+                        aria-disabled={(pending == Some("login")).then_some("true")}>
+                        { if pending == Some("login") { "Logging in…" } else { LOG_IN } }
                     </a>
                 </div>
             }
@@ -91,7 +116,7 @@ pub fn Nav() -> Html {
         <header class="topbar">
             <nav class="topbar-inner" aria-label="Main">
                 <Link<Route> to={Route::Home} classes="brand">
-                    <Logo />
+                    { logo() }
                     <span class="brand-name">{ PRODUCT_NAME }</span>
                 </Link<Route>>
                 <div class="nav-links">
@@ -140,8 +165,7 @@ fn NavLink(props: &NavLinkProps) -> Html {
 }
 
 /// The brand mark: a key in a rounded square.
-#[component]
-pub fn Logo() -> Html {
+pub fn logo() -> Html {
     html! {
         <svg class="logo" viewBox="0 0 32 32" width="28" height="28" aria-hidden="true">
             <rect width="32" height="32" rx="8" fill="currentColor" />

@@ -25,10 +25,10 @@ pub fn NoticeBanner() -> Html {
     let Some(notice) = auth.notice().map(Notice::from_auth) else {
         return html! {};
     };
-    let (kind, role) = match notice.kind {
-        NoticeKind::Info => ("info", "status"),
-        NoticeKind::Warning => ("warning", "alert"),
-        NoticeKind::Error => ("error", "alert"),
+    let kind = match notice.kind {
+        NoticeKind::Info => "info",
+        NoticeKind::Warning => "warning",
+        NoticeKind::Error => "error",
     };
     let dismiss = {
         let auth = auth.clone();
@@ -45,6 +45,13 @@ pub fn NoticeBanner() -> Html {
     let card_offers_login = !route.is_public()
         && notice.topic == NoticeTopic::SessionState
         && !matches!(auth.state(), AuthState::Authenticated(_));
+    // Said once: where the card takes the focus and its heading says what happened, the
+    // banner is not a live region as well.
+    let role = match notice.kind {
+        _ if card_offers_login => None,
+        NoticeKind::Info => Some("status"),
+        NoticeKind::Warning | NoticeKind::Error => Some("alert"),
+    };
     let action = notice
         .action
         .filter(|a| !(*a == NoticeAction::LogIn && card_offers_login));

@@ -1,4 +1,4 @@
-//! `<PageNoticeBanner>`: the result of an action on a list page ("Revoked 2 sessions of Bob",
+//! `<PageNoticeBanner>`: the result of an action on a list page ("Signed out 2 sessions of Bob",
 //! "Message posted."), with a close button. The page moves the focus after closing.
 
 use yew::prelude::*;

@@ -1,5 +1,5 @@
 //! After every route change: the new page's `<title>`, the focus on its `<h1>`, a polite
-//! announcement of its name, and (debounced) a look at whether the session still exists. (Not
+//! announcement of its name (and, back from a sign-in, "Signed in as …"), and (debounced) a look at whether the session still exists. (Not
 //! on the first render: a fresh page load starts at the top, as any page does.)
 
 use gloo_timers::callback::Timeout;
@@ -10,6 +10,11 @@ use crate::auth::AuthState;
 use crate::browser;
 use crate::hooks::use_auth;
 use crate::routes::{document_title, page_name, Route};
+
+/// What the live region says after a sign-in.
+pub fn signed_in_message(name: &str) -> String {
+    format!("Signed in as {name}.")
+}
 
 /// Renders the live region `#route-announcer` (visually hidden, always in the page so screen
 /// readers watch it from the start).
@@ -52,6 +57,21 @@ pub fn RouteFocus() -> Html {
         });
     }
 
+    // Back from the provider signed in: say so, politely (the page itself looks the same as
+    // before for a screen-reader user).
+    {
+        let announcement = announcement.clone();
+        let signed_in_as = auth
+            .just_signed_in()
+            .then(|| auth.user().map(|u| u.display_name().to_string()))
+            .flatten();
+        use_effect_with(signed_in_as, move |who| {
+            if let Some(who) = who {
+                announcement.set(signed_in_message(who));
+            }
+        });
+    }
+
     {
         let loading = matches!(auth.state(), AuthState::Loading);
         use_effect_with(loading, move |loading| {
@@ -65,5 +85,18 @@ pub fn RouteFocus() -> Html {
         <div id="route-announcer" class="visually-hidden" aria-live="polite" aria-atomic="true">
             { (*announcement).clone() }
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sign_in_is_announced_with_the_name() {
+        assert_eq!(
+            signed_in_message("Alice Admin"),
+            "Signed in as Alice Admin."
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! `<SessionTable>`: the admin page's list of live sessions, one row group per user, with the
-//! per-user "Revoke all sessions" action and its inline confirmation.
+//! per-user "Sign out all sessions" action and its inline confirmation.
 
 use shared::{SessionInfo, User, Uuid};
 use yew::prelude::*;
@@ -7,8 +7,9 @@ use yew::prelude::*;
 use crate::admin::UserSessions;
 use crate::components::avatar::Avatar;
 use crate::components::confirm::InlineConfirm;
-use crate::components::time::Time;
+use crate::components::time::time;
 use crate::format::describe_user_agent;
+use crate::words::SIGN_OUT;
 
 #[derive(Properties, PartialEq)]
 pub struct SessionTableProps {
@@ -20,9 +21,9 @@ pub struct SessionTableProps {
     /// The user whose sessions are being revoked.
     #[prop_or_default]
     pub revoking: Option<Uuid>,
-    /// "Revoke all sessions" clicked (user id).
+    /// "Sign out all sessions" clicked (user id).
     pub on_revoke: Callback<Uuid>,
-    /// "Confirm revoke" clicked (user id).
+    /// The confirmation's "Sign out" clicked (user id).
     pub on_confirm: Callback<Uuid>,
     /// "Cancel" clicked, or Escape pressed in the confirmation.
     pub on_cancel: Callback<()>,
@@ -69,9 +70,15 @@ fn group_rows(props: &SessionTableProps, group: &UserSessions) -> Html {
                 if first {
                     <th scope="rowgroup" rowspan={span.clone()} class="cell-user">{ user_cell(group) }</th>
                 }
-                <td class="cell-created" data-label="Signed in"><Time at={session.created_at} /></td>
-                <td class="cell-seen" data-label="Last seen"><Time at={session.last_seen_at} /></td>
-                <td class="cell-device" data-label="Device">{ device(session) }</td>
+                <td class="cell-created" data-label="Signed in">{ time(session.created_at) }</td>
+                <td class="cell-seen" data-label="Last seen">{ time(session.last_seen_at) }</td>
+                <td class="cell-device" data-label="Device">
+                    // The user's cell spans the group; a row read on its own still says whose.
+                    if !first {
+                        <span class="visually-hidden session-owner">{ format!("{}: ", group.display_name()) }</span>
+                    }
+                    { device(session) }
+                </td>
                 if first {
                     <td rowspan={span.clone()} class="cell-actions">{ actions(props, group) }</td>
                 }
@@ -145,7 +152,7 @@ fn actions(props: &SessionTableProps, group: &UserSessions) -> Html {
         return html! {
             <button type="button" class="btn btn-small btn-danger revoke-confirm"
                 data-user-id={user_id.to_string()} aria-describedby={described_by} aria-disabled="true">
-                { "Revoking…" }
+                { "Signing out…" }
             </button>
         };
     }
@@ -153,7 +160,7 @@ fn actions(props: &SessionTableProps, group: &UserSessions) -> Html {
     if props.confirming == Some(user_id) {
         let count = group.sessions.len();
         let question = format!(
-            "End {count} {}{}?",
+            "Sign out {count} {}{}?",
             if count == 1 { "session" } else { "sessions" },
             if group.has_current() {
                 ", including yours"
@@ -166,8 +173,8 @@ fn actions(props: &SessionTableProps, group: &UserSessions) -> Html {
             Callback::from(move |()| on_confirm.emit(user_id))
         };
         return html! {
-            <InlineConfirm question={question} label="Confirm revoking all sessions"
-                confirm_label="Confirm revoke" confirm_class={classes!("revoke-confirm")}
+            <InlineConfirm question={question} label="Confirm signing out all sessions of this user"
+                confirm_label={SIGN_OUT} confirm_class={classes!("revoke-confirm")}
                 cancel_class={classes!("revoke-cancel")}
                 data_name="data-user-id" data_value={user_id.to_string()}
                 described_by={Some(AttrValue::from(described_by))}
@@ -183,7 +190,7 @@ fn actions(props: &SessionTableProps, group: &UserSessions) -> Html {
         <button type="button" class="btn btn-small btn-danger btn-outline revoke"
             data-user-id={user_id.to_string()} aria-describedby={described_by}
             aria-disabled={props.revoking.is_some().then_some("true")} {onclick}>
-            { "Revoke all sessions" }
+            { "Sign out all sessions" }
         </button>
     }
 }

@@ -6,8 +6,8 @@ use crate::browser;
 
 /// `a#skip-link` to `#main`. The click moves the focus itself (`<main tabindex="-1">`) rather
 /// than changing the URL's fragment, which the router would see as a navigation.
-#[component]
-pub fn SkipLink() -> Html {
+/// The first thing a keyboard reaches (a plain function: it has no state).
+pub fn skip_link() -> Html {
     let onclick = Callback::from(|event: MouseEvent| {
         event.prevent_default();
         browser::focus_first("#main");

@@ -1,11 +1,13 @@
 //! A short, readable hint of the browser and operating system behind a `User-Agent` (the
-//! admin page's device column). Pure and deterministic.
+//! admin page's device column). Pure and deterministic. The same words as the server's
+//! `device` on "Your sessions" ("Chrome on Linux"): no versions, and a headless Chrome is a
+//! Chrome, so one browser has one name on every page.
 
 /// The longest text [`describe_user_agent`] returns for an agent it does not recognise.
 const MAX_UNKNOWN_AGENT_CHARS: usize = 40;
 
 /// A short hint of the browser and operating system behind a `User-Agent`:
-/// `Chrome 131 on macOS`, `Firefox 133 on Linux`, `Safari 17 on iOS`, `curl 8`. An agent it
+/// `Chrome on macOS`, `Firefox on Linux`, `Safari on iOS`, `curl`. An agent it
 /// does not recognise is cut to 40 characters; none at all is `Unknown device`.
 pub fn describe_user_agent(user_agent: Option<&str>) -> String {
     let ua = match user_agent.map(str::trim) {
@@ -22,7 +24,7 @@ pub fn describe_user_agent(user_agent: Option<&str>) -> String {
     }
 }
 
-/// `Name major-version` of the browser (or HTTP client), if recognised.
+/// The name of the browser (or HTTP client), if recognised.
 fn browser_of(ua: &str) -> Option<String> {
     // Order matters: Edge, Opera and Samsung also say "Chrome" and "Safari"; Chrome also says
     // "Safari".
@@ -35,30 +37,27 @@ fn browser_of(ua: &str) -> Option<String> {
         ("Firefox/", "Firefox"),
         ("FxiOS/", "Firefox"),
         ("CriOS/", "Chrome"),
-        ("HeadlessChrome/", "Headless Chrome"),
+        ("HeadlessChrome/", "Chrome"),
         ("Chromium/", "Chromium"),
         ("Chrome/", "Chrome"),
     ];
     for (token, name) in BROWSERS {
-        if let Some(version) = token_version(ua, token) {
-            return Some(with_version(name, version));
+        if ua.contains(token) {
+            return Some((*name).to_string());
         }
     }
     if ua.contains("Safari/") {
-        return Some(match token_version(ua, "Version/") {
-            Some(version) => with_version("Safari", version),
-            None => "Safari".to_string(),
-        });
+        return Some("Safari".to_string());
     }
     // An HTTP client or bot: its first product token (`curl/8.5.0`, `python-requests/2.31`).
     let first = ua.split_whitespace().next()?;
-    let (product, version) = first.split_once('/')?;
+    let (product, _version) = first.split_once('/')?;
     let known_shape = !product.is_empty()
         && product != "Mozilla"
         && product
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    known_shape.then(|| with_version(product, major(version)))
+    known_shape.then(|| product.to_string())
 }
 
 fn os_of(ua: &str) -> Option<&'static str> {
@@ -80,27 +79,6 @@ fn os_of(ua: &str) -> Option<&'static str> {
         .map(|(_, name)| *name)
 }
 
-/// The major version after `token` (`Chrome/131.0.6778.85` → `131`), if `token` is present.
-fn token_version<'a>(ua: &'a str, token: &str) -> Option<&'a str> {
-    let start = ua.find(token)? + token.len();
-    Some(major(&ua[start..]))
-}
-
-fn major(version: &str) -> &str {
-    let end = version
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(version.len());
-    &version[..end]
-}
-
-fn with_version(name: &str, major: &str) -> String {
-    if major.is_empty() {
-        name.to_string()
-    } else {
-        format!("{name} {major}")
-    }
-}
-
 fn truncate_chars(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_string()
@@ -120,43 +98,43 @@ mod tests {
         let cases = [
             (
                 "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
-                "Chrome 131 on macOS",
+                "Chrome on macOS",
             ),
             (
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.86",
-                "Edge 131 on Windows",
+                "Edge on Windows",
             ),
             (
                 "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
-                "Firefox 133 on Linux",
+                "Firefox on Linux",
             ),
             (
                 "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1",
-                "Safari 17 on iOS",
+                "Safari on iOS",
             ),
             (
                 "Mozilla/5.0 (iPad; CPU OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1",
-                "Chrome 131 on iPadOS",
+                "Chrome on iPadOS",
             ),
             (
                 "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
-                "Safari 18 on macOS",
+                "Safari on macOS",
             ),
             (
                 "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36",
-                "Samsung Internet 25 on Android",
+                "Samsung Internet on Android",
             ),
             (
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 OPR/115.0.0.0",
-                "Opera 115 on Windows",
+                "Opera on Windows",
             ),
             (
                 "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
-                "Chrome 131 on ChromeOS",
+                "Chrome on ChromeOS",
             ),
             (
                 "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.6778.33 Safari/537.36",
-                "Headless Chrome 131 on Linux",
+                "Chrome on Linux",
             ),
         ];
         for (ua, expected) in cases {
@@ -166,10 +144,10 @@ mod tests {
 
     #[test]
     fn describes_http_clients_and_oddities() {
-        assert_eq!(describe_user_agent(Some("curl/8.5.0")), "curl 8");
+        assert_eq!(describe_user_agent(Some("curl/8.5.0")), "curl");
         assert_eq!(
             describe_user_agent(Some("python-requests/2.31.0")),
-            "python-requests 2"
+            "python-requests"
         );
         assert_eq!(describe_user_agent(Some("okhttp/")), "okhttp");
         assert_eq!(

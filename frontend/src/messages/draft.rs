@@ -42,6 +42,13 @@ impl DraftCheck {
     }
 }
 
+/// Where this tab keeps `sub`'s unsent message (`sessionStorage`), so it survives an expired
+/// session and the sign-in that follows; cleared when it is posted and at logout. One key per
+/// user: someone else signing in on this tab does not see it.
+pub fn draft_key(sub: &str) -> String {
+    format!("ferris-demo-draft:{sub}")
+}
+
 pub fn check_draft(text: &str) -> DraftCheck {
     let chars = text.trim().chars().count();
     let problem = if chars == 0 {
@@ -57,6 +64,12 @@ pub fn check_draft(text: &str) -> DraftCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_user_has_their_own_draft() {
+        assert_ne!(draft_key("auth0|alice"), draft_key("auth0|bob"));
+        assert_eq!(draft_key("alice"), "ferris-demo-draft:alice");
+    }
 
     #[test]
     fn counts_characters_of_the_trimmed_text() {

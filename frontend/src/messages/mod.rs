@@ -5,5 +5,5 @@
 pub mod draft;
 pub mod model;
 
-pub use draft::{check_draft, DraftCheck, DraftProblem};
-pub use model::{MessagesAction, MessagesFocus, MessagesModel};
+pub use draft::{check_draft, draft_key, DraftCheck, DraftProblem};
+pub use model::{delete_label, delete_question, MessagesAction, MessagesFocus, MessagesModel};

@@ -13,6 +13,8 @@ pub enum MessagesFocus {
     Composer,
     /// The list heading (the deleted message had the focus, or the notice was closed).
     ListHeading,
+    /// This message's "Delete" button (its confirmation was cancelled).
+    DeleteButton(Uuid),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -24,6 +26,8 @@ pub struct MessagesModel {
     pub draft_problem: Option<DraftProblem>,
     pub posting: bool,
     pub deleting: Option<Uuid>,
+    /// The message whose "Delete" awaits confirmation.
+    pub confirming: Option<Uuid>,
     pub notice: Option<PageNotice>,
     pub focus: Option<FocusRequest<MessagesFocus>>,
 }
@@ -38,9 +42,41 @@ pub enum MessagesAction {
     Refused(DraftProblem),
     PostStarted,
     Posted(Result<Message, ApiError>),
+    /// "Delete" clicked: ask first.
+    AskDelete(Uuid),
+    /// The confirmation's "Cancel" (or Escape).
+    CancelDelete,
+    /// The confirmation's "Delete".
     DeleteStarted(Uuid),
     Deleted(Uuid, Result<(), ApiError>),
     DismissNotice,
+}
+
+/// The name of a message's "Delete" button: the visible word, then which message, so a list
+/// of them does not read "Delete, Delete, Delete" (`Delete message "Hello there…"`).
+pub fn delete_label(message: &Message) -> String {
+    format!(
+        "Delete message \u{201c}{}\u{201d}",
+        excerpt(&message.body, 40)
+    )
+}
+
+/// The question of a message's delete confirmation.
+pub fn delete_question(message: &Message) -> String {
+    format!(
+        "Delete \u{201c}{}\u{201d}? This cannot be undone.",
+        excerpt(&message.body, 40)
+    )
+}
+
+/// The first `max` characters of `text` on one line, with `…` if cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max).collect();
+    format!("{}\u{2026}", cut.trim_end())
 }
 
 impl MessagesModel {
@@ -89,8 +125,20 @@ impl MessagesModel {
                 }
                 next.focus = FocusRequest::after(&self.focus, MessagesFocus::Composer);
             }
+            MessagesAction::AskDelete(id) => {
+                if self.deleting.is_none() {
+                    next.confirming = Some(id);
+                }
+            }
+            MessagesAction::CancelDelete => {
+                if let Some(id) = self.confirming {
+                    next.confirming = None;
+                    next.focus = FocusRequest::after(&self.focus, MessagesFocus::DeleteButton(id));
+                }
+            }
             MessagesAction::DeleteStarted(id) => {
                 if self.deleting.is_none() {
+                    next.confirming = None;
                     next.deleting = Some(id);
                     next.notice = None;
                 }
@@ -236,6 +284,39 @@ mod tests {
         );
         let closed = deleted.reduce(MessagesAction::DismissNotice);
         assert_eq!(closed.notice, None);
+    }
+
+    #[test]
+    fn delete_asks_first_and_cancel_gives_the_focus_back_to_its_button() {
+        let one = Uuid::from_u128(1);
+        let asking = loaded().reduce(MessagesAction::AskDelete(one));
+        assert_eq!(asking.confirming, Some(one));
+        assert_eq!(ids(&asking), [2, 1], "nothing deleted by asking");
+        let cancelled = asking.reduce(MessagesAction::CancelDelete);
+        assert_eq!(cancelled.confirming, None);
+        assert_eq!(
+            cancelled.focus.map(|f| f.target),
+            Some(MessagesFocus::DeleteButton(one))
+        );
+        let confirmed = asking.reduce(MessagesAction::DeleteStarted(one));
+        assert_eq!(confirmed.confirming, None);
+        assert_eq!(confirmed.deleting, Some(one));
+    }
+
+    #[test]
+    fn each_delete_button_names_its_message() {
+        let mut m = message(1, true);
+        m.body = "Lunch at noon?\nBring the slides".into();
+        assert_eq!(
+            delete_label(&m),
+            "Delete message \u{201c}Lunch at noon? Bring the slides\u{201d}"
+        );
+        m.body = "x".repeat(60);
+        assert_eq!(
+            delete_label(&m),
+            format!("Delete message \u{201c}{}\u{2026}\u{201d}", "x".repeat(40))
+        );
+        assert!(delete_question(&m).ends_with("This cannot be undone."));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::admin::sessions::summary;
 use crate::admin::{AdminAction, AdminFocus, AdminModel};
 use crate::auth::ErrorAdvice;
 use crate::browser;
-use crate::components::loading::Loading;
+use crate::components::loading::loading;
 use crate::components::page_notice::PageNoticeBanner;
 use crate::components::refresh_button::RefreshButton;
 use crate::components::session_table::SessionTable;
@@ -154,7 +154,7 @@ pub fn AdminPage() -> Html {
     let body = match &model.list.state {
         ListState::Loading => html! {
             <section class="card">
-                <Loading id="sessions-loading" message="Loading sessions…" />
+                { loading("sessions-loading", "Loading sessions…") }
             </section>
         },
         ListState::Failed(_) if model.lost_the_role() => html! {
@@ -201,7 +201,7 @@ pub fn AdminPage() -> Html {
                 <div class="page-title">
                     <h1 id="admin" tabindex="-1">{ "All sessions" }</h1>
                     <p class="muted">
-                        { "Every live session. Revoking a user's sessions signs them out everywhere on their next request." }
+                        { "Every live session. Signing out a user's sessions ends them everywhere on their next request." }
                     </p>
                 </div>
                 <RefreshButton id="refresh-sessions" busy={model.list.is_busy()}

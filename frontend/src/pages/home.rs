@@ -65,7 +65,7 @@ pub fn HomePage() -> Html {
                 <Feature title="Code flow with PKCE" icon={Icon::Shield}>
                     { "Every login uses the authorization code flow with PKCE, a fresh state and nonce, and a verified ID token." }
                 </Feature>
-                <Feature title="Logout that means it" icon={Icon::Door}>
+                <Feature title="Log out that means it" icon={Icon::Door}>
                     { "Logging out deletes the server-side session and ends it at the provider. Back-channel logout ends it from there, too." }
                 </Feature>
             </section>

@@ -15,13 +15,17 @@ use yew::prelude::*;
 
 use crate::auth::ErrorAdvice;
 use crate::browser;
-use crate::components::loading::Loading;
+use crate::components::confirm::InlineConfirm;
+use crate::components::loading::loading;
 use crate::components::page_notice::PageNoticeBanner;
 use crate::components::refresh_button::RefreshButton;
-use crate::components::time::Time;
+use crate::components::time::time;
 use crate::hooks::use_auth;
 use crate::listing::ListState;
-use crate::messages::{check_draft, MessagesAction, MessagesFocus, MessagesModel};
+use crate::messages::{
+    check_draft, delete_label, delete_question, draft_key, MessagesAction, MessagesFocus,
+    MessagesModel,
+};
 use crate::services::{self, ApiError};
 use ferris_login_yew::use_api;
 
@@ -37,6 +41,7 @@ impl Reducible for MessagesModel {
 /// "Your message"), `message-count` (`12 / 500`), `message-problem`, `post-message`,
 /// `read-only` (the sentence for readers), `message-list`, `li.message[data-message-id]
 /// [data-mine]` with `.message-author`, `.message-body`, `time`, `button.delete-message`,
+/// `button.delete-confirm` / `button.delete-cancel` (the confirmation, in place of Delete),
 /// `#messages-list-heading`, `#no-messages`, `#messages-notice` (+ `-dismiss`),
 /// `#refresh-messages`, `#messages-error` + `#messages-retry`.
 #[component]
@@ -46,7 +51,27 @@ pub fn MessagesPage() -> Html {
     let may_write = auth
         .user()
         .is_some_and(|u| u.has_permission(permissions::WRITE));
-    let model = use_reducer(MessagesModel::default);
+    // The unsent message of this user in this tab (kept through an expiry and a new sign-in).
+    let key = auth.user().map(|u| draft_key(&u.sub));
+    let model = {
+        let key = key.clone();
+        use_reducer(move || MessagesModel {
+            draft: key
+                .as_deref()
+                .and_then(browser::tab_get)
+                .unwrap_or_default(),
+            ..MessagesModel::default()
+        })
+    };
+    {
+        // Every change is kept; posting clears the draft, and so the stored copy.
+        let key = key.clone();
+        use_effect_with(model.draft.clone(), move |draft| {
+            if let Some(key) = key {
+                browser::tab_set(&key, draft);
+            }
+        });
+    }
     let fetch_count = use_mut_ref(|| 0_u64);
     let composer = use_node_ref();
 
@@ -100,6 +125,9 @@ pub fn MessagesPage() -> Html {
                     .cast::<HtmlTextAreaElement>()
                     .is_some_and(|c| c.focus().is_ok()),
                 MessagesFocus::ListHeading => browser::focus_first("#messages-list-heading"),
+                MessagesFocus::DeleteButton(id) => browser::focus_first(&format!(
+                    "button.delete-message[data-message-id=\"{id}\"]"
+                )),
             };
             if !found {
                 browser::focus_page_heading();
@@ -142,6 +170,14 @@ pub fn MessagesPage() -> Html {
                 dispatcher.dispatch(MessagesAction::Posted(result));
             });
         })
+    };
+    let on_ask = {
+        let dispatcher = model.dispatcher();
+        Callback::from(move |id: Uuid| dispatcher.dispatch(MessagesAction::AskDelete(id)))
+    };
+    let on_cancel = {
+        let dispatcher = model.dispatcher();
+        Callback::from(move |()| dispatcher.dispatch(MessagesAction::CancelDelete))
     };
     let on_delete = {
         let api = api.clone();
@@ -201,7 +237,7 @@ pub fn MessagesPage() -> Html {
     } else {
         html! {
             <p id="read-only" class="card read-only">
-                { "You can read messages but not write them." }
+                { "You can read messages but not write them. To post, ask an administrator for permission to write messages, then log in again." }
             </p>
         }
     };
@@ -215,7 +251,7 @@ pub fn MessagesPage() -> Html {
 
     let list = match &model.list.state {
         ListState::Loading => html! {
-            <Loading id="messages-loading" message="Loading messages…" />
+            { loading("messages-loading", "Loading messages…") }
         },
         ListState::Failed(error) => {
             let onclick = {
@@ -234,7 +270,16 @@ pub fn MessagesPage() -> Html {
         },
         ListState::Loaded(messages) => html! {
             <ul id="message-list" class="message-list">
-                { for messages.iter().map(|m| message_item(m, may_write, model.deleting, &on_delete)) }
+                { for messages.iter().map(|m| {
+                    let actions = DeleteActions {
+                        deleting: model.deleting,
+                        confirming: model.confirming,
+                        on_ask: &on_ask,
+                        on_cancel: &on_cancel,
+                        on_delete: &on_delete,
+                    };
+                    message_item(m, may_write, &actions)
+                }) }
             </ul>
         },
     };
@@ -249,7 +294,7 @@ pub fn MessagesPage() -> Html {
                 <div class="page-title">
                     <h1 id="messages-heading" tabindex="-1">{ "Messages" }</h1>
                     <p class="muted">
-                        { "Reading needs the read:messages permission; writing needs write:messages. The backend checks both on every call." }
+                        { "Everyone with permission to read messages sees them here; posting needs permission to write them. The server checks both on every call." }
                     </p>
                 </div>
                 <RefreshButton id="refresh-messages" busy={model.list.is_busy()}
@@ -266,24 +311,40 @@ pub fn MessagesPage() -> Html {
     }
 }
 
-fn message_item(
-    message: &Message,
-    may_write: bool,
+/// What a message's "Delete" needs from the page.
+struct DeleteActions<'a> {
     deleting: Option<Uuid>,
-    on_delete: &Callback<Uuid>,
-) -> Html {
+    confirming: Option<Uuid>,
+    on_ask: &'a Callback<Uuid>,
+    on_cancel: &'a Callback<()>,
+    on_delete: &'a Callback<Uuid>,
+}
+
+fn message_item(message: &Message, may_write: bool, actions: &DeleteActions<'_>) -> Html {
     let id = message.id;
     let delete = (may_write && message.mine).then(|| {
-        let busy = deleting == Some(id);
+        if actions.confirming == Some(id) {
+            let on_confirm = {
+                let on_delete = actions.on_delete.clone();
+                Callback::from(move |()| on_delete.emit(id))
+            };
+            return html! {
+                <InlineConfirm question={delete_question(message)} label="Confirm deleting this message"
+                    confirm_label="Delete" confirm_class={classes!("delete-confirm")}
+                    cancel_class={classes!("delete-cancel")} data_name="data-message-id"
+                    data_value={id.to_string()} described_by={format!("message-{id}-body")}
+                    {on_confirm} on_cancel={actions.on_cancel.clone()} />
+            };
+        }
+        let busy = actions.deleting == Some(id);
         let onclick = {
-            let on_delete = on_delete.clone();
-            Callback::from(move |_: MouseEvent| on_delete.emit(id))
+            let on_ask = actions.on_ask.clone();
+            Callback::from(move |_: MouseEvent| on_ask.emit(id))
         };
         html! {
             <button type="button" class="btn btn-small btn-danger btn-outline delete-message"
-                data-message-id={id.to_string()}
-                aria-describedby={format!("message-{id}-body")}
-                aria-disabled={deleting.is_some().then_some("true")} {onclick}>
+                data-message-id={id.to_string()} aria-label={delete_label(message)}
+                aria-disabled={actions.deleting.is_some().then_some("true")} {onclick}>
                 { if busy { "Deleting…" } else { "Delete" } }
             </button>
         }
@@ -296,7 +357,7 @@ fn message_item(
                 if message.mine {
                     <span class="badge badge-current">{ "You" }</span>
                 }
-                <span class="message-time"><Time at={message.created_at} /></span>
+                <span class="message-time">{ time(message.created_at) }</span>
             </div>
             <p id={format!("message-{id}-body")} class="message-body">{ message.body.clone() }</p>
             { for delete }

@@ -16,10 +16,10 @@ use crate::account::{Revoke, SessionsAction, SessionsFocus, SessionsModel};
 use crate::auth::ErrorAdvice;
 use crate::browser;
 use crate::components::confirm::InlineConfirm;
-use crate::components::loading::Loading;
+use crate::components::loading::loading;
 use crate::components::page_notice::PageNoticeBanner;
 use crate::components::refresh_button::RefreshButton;
-use crate::components::time::Time;
+use crate::components::time::time;
 use crate::listing::ListState;
 use crate::services::{self, ApiError};
 use ferris_login_yew::use_api;
@@ -141,7 +141,7 @@ pub fn SessionsPage() -> Html {
     let body = match &model.list.state {
         ListState::Loading => html! {
             <section class="card">
-                <Loading id="my-sessions-loading" message="Loading your sessions…" />
+                { loading("my-sessions-loading", "Loading your sessions…") }
             </section>
         },
         ListState::Failed(error) => {
@@ -164,7 +164,7 @@ pub fn SessionsPage() -> Html {
                     <section id="this-session" class="card this-session" aria-labelledby="this-session-heading">
                         <h2 id="this-session-heading">{ "This device" }</h2>
                         { session_details(session) }
-                        <p class="muted small">{ "To end this session, use Logout at the top of the page." }</p>
+                        <p class="muted small">{ "To end this session, use Log out in the account menu at the top of the page." }</p>
                     </section>
                 }
             });
@@ -236,11 +236,11 @@ fn session_details(session: &MySession) -> Html {
             </div>
             <div>
                 <dt>{ "Signed in" }</dt>
-                <dd><Time at={session.created_at} /></dd>
+                <dd>{ time(session.created_at) }</dd>
             </div>
             <div>
                 <dt>{ "Last active" }</dt>
-                <dd><Time at={session.last_seen_at} /></dd>
+                <dd>{ time(session.last_seen_at) }</dd>
             </div>
         </dl>
     }

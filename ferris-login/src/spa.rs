@@ -52,7 +52,8 @@ impl Spa {
             Err(_) => {
                 tracing::warn!(
                     path = %index.display(),
-                    "no built SPA found; run `trunk build --release` in frontend/ (or set FRONTEND_DIST)"
+                    "no built SPA in FRONTEND_DIST: build it (`trunk build --release` in the SPA's \
+                     folder), then restart: index.html is read at start-up"
                 );
                 Self {
                     dist: dist.to_owned(),
@@ -66,7 +67,15 @@ impl Spa {
     /// Registers the SPA as the fallback of the app (after `/api` and the health routes).
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
         if !self.built {
-            cfg.default_service(web::to(not_built));
+            let message = not_built_message(&self.dist);
+            cfg.default_service(web::to(move || {
+                let message = message.clone();
+                async move {
+                    HttpResponse::ServiceUnavailable()
+                        .content_type("text/plain; charset=utf-8")
+                        .body(message)
+                }
+            }));
             return;
         }
         let dist = Arc::new(self.dist.clone());
@@ -186,10 +195,15 @@ pub fn is_hashed(name: &str) -> bool {
     })
 }
 
-async fn not_built() -> HttpResponse {
-    HttpResponse::ServiceUnavailable()
-        .content_type("text/plain; charset=utf-8")
-        .body("The SPA has not been built. Run `trunk build --release` in frontend/ (see README).")
+/// What the site answers while `FRONTEND_DIST` holds no built SPA: where it looked, and that
+/// a build needs a restart (the CSP's hash of trunk's loader is taken from `index.html` at
+/// start-up).
+fn not_built_message(dist: &Path) -> String {
+    format!(
+        "The SPA has not been built: there is no index.html in FRONTEND_DIST ({}). Build it \
+         (`trunk build --release` in the SPA's folder), then restart this server.",
+        dist.display()
+    )
 }
 
 /// `'sha256-…'` CSP sources of every inline `<script>` (one without `src`).
@@ -221,6 +235,14 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_not_built_answer_names_the_apps_folder_and_the_restart() {
+        let message = not_built_message(Path::new("../my-app/dist"));
+        assert!(message.contains("FRONTEND_DIST (../my-app/dist)"), "{message}");
+        assert!(message.contains("then restart"), "{message}");
+        assert!(!message.contains("frontend/"), "{message}");
+    }
 
     #[test]
     fn trunks_hashed_names_are_told_from_the_rest() {

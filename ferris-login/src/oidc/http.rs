@@ -62,6 +62,9 @@ impl ProviderHttp {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(timeout)
+            // Servers close idle keep-alive connections after a few seconds (Node's default is
+            // 5 s): a connection idle longer is not reused, so no request races the close.
+            .pool_idle_timeout(Duration::from_secs(4))
             .user_agent(concat!("rust-bff/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Self { client })

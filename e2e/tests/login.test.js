@@ -26,12 +26,21 @@ after(async () => {
 
 test('Log in on the home page signs in and the session survives a reload', { timeout: 90_000 }, async () => {
   const { context, page, errors } = await freshPage(browser);
+  // Being signed out is no failure: the signed-out page logs no failed request (its session
+  // check asks `/api/auth/me?visitor=204`).
+  const consoleErrors = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' && new URL(page.url()).origin === APP_ORIGIN) {
+      consoleErrors.push(message.text());
+    }
+  });
   try {
     await page.goto(`${APP}/`);
     const login = page.locator('#login');
     await login.waitFor();
     assert.equal(await page.locator('#logout').count(), 0, 'no Log out button when signed out');
     await screenshot(page, '1-home-signed-out');
+    assert.deepEqual(consoleErrors, [], 'no red line in the console of a signed-out page');
 
     await login.click();
     await waitForOrigin(page, ISSUER_ORIGIN);

@@ -79,7 +79,7 @@ impl ApiClient {
     }
 
     /// Tells the auth state about a 401, and passes the answer on.
-    fn report<T>(&self, result: Result<T, ApiError>) -> Result<T, ApiError> {
+    pub(crate) fn report<T>(&self, result: Result<T, ApiError>) -> Result<T, ApiError> {
         if let Err(ApiError::Unauthenticated) = result {
             self.on_unauthenticated.emit(());
         }

@@ -355,8 +355,15 @@ impl AuthHandle {
     /// Asks `/auth/me` and feeds the answer to the state machine. The client already reported
     /// a 401; `after_401` adds why. Returns the user, if signed in.
     async fn check_session(&self, after_401: After401) -> Option<User> {
-        let path = format!("{}/auth/me", self.api_prefix());
-        let result = self.inner.api.get::<User>(&path).await;
+        let (name, value) = shared::ME_VISITOR_PARAM;
+        let path = format!("{}/auth/me?{name}={value}", self.api_prefix());
+        // A visitor is a `204` here, not a 401: signed out is an answer, and the console
+        // shows no failed request. It is reported to the state exactly as a 401 would be.
+        let result = match self.inner.api.get::<Option<User>>(&path).await {
+            Ok(Some(user)) => Ok(user),
+            Ok(None) => self.inner.api.report(Err(ApiError::Unauthenticated)),
+            Err(error) => Err(error),
+        };
         self.inner.gate.borrow_mut().finish();
         match result {
             Ok(user) => {

@@ -30,6 +30,10 @@ pub const CSRF_HEADER_VALUE: &str = "1";
 /// [`ErrorCode`]).
 pub const LOGIN_ERROR_PARAM: &str = "login_error";
 
+/// `GET /api/auth/me?visitor=204`: a visitor gets `204 No Content` instead of a 401 (the SPA's
+/// own session checks ask this way, so signed-out pages log no failed request).
+pub const ME_VISITOR_PARAM: (&str, &str) = ("visitor", "204");
+
 /// Query parameter beside [`LOGIN_ERROR_PARAM`] when the app refused the login
 /// ([`ErrorCode::LoginRefused`]): the app's own reason, a slug of at most 64 characters from
 /// `[a-z0-9_-]`. The SPA maps it to text; it is never shown as sent.

@@ -17,6 +17,27 @@ async fn e05_me_without_a_session_is_401_json() {
     assert_eq!(body.error.code.as_str(), "unauthenticated");
 }
 
+/// The SPA's own session checks ask `?visitor=204`: a visitor is `204 No Content` there (no
+/// failed request in the console of every signed-out page), a signed-in user the same 200.
+#[tokio::test]
+async fn me_with_visitor_204_answers_a_visitor_with_no_content() {
+    let app = spawn_app().await;
+    let browser = Browser::new();
+    let check = app.url("/api/auth/me?visitor=204");
+    let visitor = browser.api_get(&check).await;
+    assert_eq!(visitor.status(), StatusCode::NO_CONTENT);
+    assert!(visitor.text().await.unwrap().is_empty());
+    // Any other value keeps the 401.
+    let other = browser.api_get(&app.url("/api/auth/me?visitor=yes")).await;
+    assert_eq!(other.status(), StatusCode::UNAUTHORIZED);
+
+    app.login_as(&browser, "alice").await;
+    let signed_in = browser.api_get(&check).await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let user: shared::User = signed_in.json().await.unwrap();
+    assert_eq!(user.sub, "user-alice");
+}
+
 #[tokio::test]
 async fn c06_a_forged_session_cookie_is_anonymous() {
     let app = spawn_app().await;

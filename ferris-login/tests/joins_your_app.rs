@@ -133,6 +133,19 @@ macro_rules! service {
     }};
 }
 
+/// `GET` an API route as the browser holding `cookie` would.
+macro_rules! api_get {
+    ($service:expr, $path:expr, $cookie:expr) => {
+        test::call_service(
+            &$service,
+            api(test::TestRequest::get(), $path)
+                .cookie($cookie)
+                .to_request(),
+        )
+        .await
+    };
+}
+
 struct TestApp {
     auth: Auth,
     db: Database,
@@ -153,6 +166,14 @@ impl TestApp {
             .expect("builds: no I/O");
         auth.start().await.expect("starts without a provider");
         Self { auth, db }
+    }
+
+    /// A browser signed in as `user` (no provider): its session cookie.
+    async fn signed_in(&self, user: TestUser) -> Cookie<'static> {
+        self.auth
+            .sign_in_for_test(user)
+            .await
+            .expect("a test session")
     }
 
     async fn stop(self) {
@@ -234,10 +255,8 @@ async fn a_navigation_from_another_site_reloads_from_our_origin_before_deciding(
 async fn a_signed_in_user_sees_the_page_and_it_is_never_cached() {
     let app = TestApp::start().await;
     let cookie = app
-        .auth
-        .sign_in_for_test(TestUser::new("alice").name("Alice Liddell"))
-        .await
-        .unwrap();
+        .signed_in(TestUser::new("alice").name("Alice Liddell"))
+        .await;
     let service = service!(app);
     let res = test::call_service(
         &service,
@@ -260,11 +279,7 @@ async fn a_signed_in_user_sees_the_page_and_it_is_never_cached() {
 #[actix_web::test]
 async fn a_cross_site_form_post_to_a_page_is_refused() {
     let app = TestApp::start().await;
-    let cookie = app
-        .auth
-        .sign_in_for_test(TestUser::new("alice"))
-        .await
-        .unwrap();
+    let cookie = app.signed_in(TestUser::new("alice")).await;
     let service = service!(app);
     let res = test::call_service(
         &service,
@@ -278,13 +293,7 @@ async fn a_cross_site_form_post_to_a_page_is_refused() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(body_json(res).await["error"]["code"], "csrf_rejected");
     // Still signed in.
-    let me = test::call_service(
-        &service,
-        api(test::TestRequest::get(), "/api/auth/me")
-            .cookie(cookie)
-            .to_request(),
-    )
-    .await;
+    let me = api_get!(service, "/api/auth/me", cookie);
     assert_eq!(me.status(), StatusCode::OK);
     app.stop().await;
 }
@@ -292,11 +301,7 @@ async fn a_cross_site_form_post_to_a_page_is_refused() {
 #[actix_web::test]
 async fn the_apps_data_is_kept_with_the_session_across_requests() {
     let app = TestApp::start().await;
-    let cookie = app
-        .auth
-        .sign_in_for_test(TestUser::new("alice"))
-        .await
-        .unwrap();
+    let cookie = app.signed_in(TestUser::new("alice")).await;
     let service = service!(app);
     let res = test::call_service(
         &service,
@@ -309,13 +314,7 @@ async fn the_apps_data_is_kept_with_the_session_across_requests() {
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     // A new app on the same database (another replica, or after a restart) reads it too.
     let other = service!(app);
-    let res = test::call_service(
-        &other,
-        api(test::TestRequest::get(), "/api/notes")
-            .cookie(cookie)
-            .to_request(),
-    )
-    .await;
+    let res = api_get!(other, "/api/notes", cookie);
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(body_json(res).await, json!("buy milk"));
     app.stop().await;
@@ -324,11 +323,7 @@ async fn the_apps_data_is_kept_with_the_session_across_requests() {
 #[actix_web::test]
 async fn data_over_the_cap_is_refused_with_413_and_nothing_changes() {
     let app = TestApp::start().await;
-    let cookie = app
-        .auth
-        .sign_in_for_test(TestUser::new("alice"))
-        .await
-        .unwrap();
+    let cookie = app.signed_in(TestUser::new("alice")).await;
     let service = service!(app);
     let post = |note: String| {
         api(test::TestRequest::post(), "/api/notes")
@@ -342,13 +337,7 @@ async fn data_over_the_cap_is_refused_with_413_and_nothing_changes() {
         test::call_service(&service, post("x".repeat(ferris_login::MAX_APP_DATA_BYTES))).await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(body_json(res).await["error"]["code"], "payload_too_large");
-    let res = test::call_service(
-        &service,
-        api(test::TestRequest::get(), "/api/notes")
-            .cookie(cookie)
-            .to_request(),
-    )
-    .await;
+    let res = api_get!(service, "/api/notes", cookie);
     assert_eq!(body_json(res).await, json!("short"));
     app.stop().await;
 }
@@ -372,15 +361,9 @@ async fn data_written_for_a_visitor_is_an_error_not_a_silent_loss() {
 async fn a_handler_gets_the_users_access_token() {
     let app = TestApp::start().await;
     let with_token = app
-        .auth
-        .sign_in_for_test(TestUser::new("alice").access_token("at-for-the-reports-api"))
-        .await
-        .unwrap();
-    let without = app
-        .auth
-        .sign_in_for_test(TestUser::new("bob"))
-        .await
-        .unwrap();
+        .signed_in(TestUser::new("alice").access_token("at-for-the-reports-api"))
+        .await;
+    let without = app.signed_in(TestUser::new("bob")).await;
     let service = service!(app);
     let get = |cookie: Cookie<'static>| {
         api(test::TestRequest::get(), "/api/token")
@@ -400,11 +383,7 @@ async fn a_handler_gets_the_users_access_token() {
 #[actix_web::test]
 async fn a_handler_ends_the_session_and_sends_the_browser_on() {
     let app = TestApp::start().await;
-    let cookie = app
-        .auth
-        .sign_in_for_test(TestUser::new("alice"))
-        .await
-        .unwrap();
+    let cookie = app.signed_in(TestUser::new("alice")).await;
     let service = service!(app);
     let res = test::call_service(
         &service,
@@ -427,13 +406,7 @@ async fn a_handler_ends_the_session_and_sends_the_browser_on() {
         .find(|c| c.name() == cookie.name())
         .expect("the cookie is cleared");
     assert_eq!(cleared.value(), "");
-    let me = test::call_service(
-        &service,
-        api(test::TestRequest::get(), "/api/auth/me")
-            .cookie(cookie)
-            .to_request(),
-    )
-    .await;
+    let me = api_get!(service, "/api/auth/me", cookie);
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
@@ -457,13 +430,7 @@ async fn roles_permissions_and_claims_of_a_test_user_reach_me() {
         .await
         .unwrap();
     let service = service!(app);
-    let res = test::call_service(
-        &service,
-        api(test::TestRequest::get(), "/api/auth/me")
-            .cookie(cookie)
-            .to_request(),
-    )
-    .await;
+    let res = api_get!(service, "/api/auth/me", cookie);
     let me = body_json(res).await;
     assert_eq!(me["roles"], json!(["editor"]));
     assert_eq!(me["permissions"], json!(["read:reports"]));

@@ -25,6 +25,9 @@ pub const DEV_DATABASE: &str = "bff_dev";
 pub const BACKEND_ENV_VARS: &[&str] = &[
     "AUTH0_SECRET",
     "AUTH0_BASE_URL",
+    "APP_BASE_URL",
+    "AUTH0_DOMAIN",
+    "AUTH0_LOGOUT_STRATEGY",
     "ALLOW_INSECURE_HTTP",
     "AUTH0_ISSUER_BASE_URL",
     "AUTH0_CLIENT_ID",

@@ -12,7 +12,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 ///
 /// ```
 /// use serde::{Deserialize, Serialize};
-/// use shared::{Claim, Extra};
+/// use ferris_login_types::{Claim, Extra};
 ///
 /// #[derive(Debug, PartialEq, Serialize, Deserialize)]
 /// struct Plan {

@@ -164,7 +164,7 @@ fn envelope(state: &HashMap<String, String>) -> Envelope {
 fn created_state(key: &str) -> HashMap<String, String> {
     HashMap::from([(
         store::RESERVED_KEY.to_owned(),
-        serde_json::to_string(&Envelope::Created(key.to_owned())).unwrap(),
+        serde_json::to_string(&Envelope::created(key.to_owned())).unwrap(),
     )])
 }
 

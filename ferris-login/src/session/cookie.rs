@@ -75,10 +75,14 @@ impl SessionCookieConfig {
             .build()
     }
 
-    /// The key that signs new cookies.
-    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
-    pub(crate) fn signing_key(&self) -> Key {
-        self.current.clone()
+    /// A session id signed with the current key, as actix-session writes it into the cookie.
+    pub(crate) fn sign(&self, session_id: String) -> String {
+        let mut jar = CookieJar::new();
+        jar.signed_mut(&self.current)
+            .add(Cookie::new(self.name, session_id));
+        jar.get(self.name)
+            .map(|c| c.value().to_owned())
+            .expect("the jar holds the cookie it was just given")
     }
 
     /// The cookie with this (already signed) value and every attribute.
@@ -103,10 +107,7 @@ impl SessionCookieConfig {
             .previous
             .iter()
             .find_map(|key| verify(key, &original))?;
-        let mut jar = CookieJar::new();
-        jar.signed_mut(&self.current)
-            .add(Cookie::new(self.name, value));
-        jar.get(self.name).map(|c| c.value().to_owned())
+        Some(self.sign(value))
     }
 }
 

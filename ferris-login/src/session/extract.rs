@@ -353,7 +353,7 @@ impl SessionCookie {
     pub fn begin(&self, created: CreatedSession) -> Result<(), ApiError> {
         self.0.clear();
         self.0
-            .insert(RESERVED_KEY, Envelope::Created(created.key))
+            .insert(RESERVED_KEY, Envelope::created(created.key))
             .map_err(|e| ApiError::Internal(anyhow::anyhow!("session cookie: {e}").into()))?;
         self.0.renew();
         Ok(())

@@ -37,17 +37,26 @@ use super::{
 pub const RESERVED_KEY: &str = "ferris_login";
 
 /// What [`RESERVED_KEY`] holds: how the extractors find the session actix-session loaded.
+/// `load` writes it with a borrowed view (no copy of the session); the extractors read it
+/// back owned.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Envelope {
+pub enum Envelope<V = Box<SessionView>> {
     /// The live session is in this replica's cache under this cookie hash (hex).
     Cached(String),
     /// The live session, when it is not cached.
-    View(Box<SessionView>),
+    View(V),
     /// The store could not tell (the database failed).
     Unavailable,
     /// A session `Sessions::create` just made: its cookie value.
     Created(String),
+}
+
+impl Envelope {
+    /// The envelope of a session a login just created, carrying its cookie value.
+    pub fn created(key: String) -> Self {
+        Envelope::Created(key)
+    }
 }
 
 type State = HashMap<String, String>;
@@ -91,12 +100,12 @@ pub fn app_data_of<'a>(
     Ok(data)
 }
 
-fn envelope(envelope: &Envelope) -> Result<(String, String), serde_json::Error> {
+fn envelope<V: Serialize>(envelope: &Envelope<V>) -> Result<(String, String), serde_json::Error> {
     Ok((RESERVED_KEY.to_owned(), serde_json::to_string(envelope)?))
 }
 
 /// The state map of a loaded session: the app's entries and the envelope.
-fn state_with(data: &AppData, env: &Envelope) -> Result<State, serde_json::Error> {
+fn state_with<V: Serialize>(data: &AppData, env: &Envelope<V>) -> Result<State, serde_json::Error> {
     let mut state = State::with_capacity(data.len() + 1);
     for (key, value) in data {
         state.insert(key.clone(), value.to_string());
@@ -119,7 +128,7 @@ impl PgSessionStore {
     /// The id of a session the handler just created (from its envelope), if that is what the
     /// state holds.
     fn created_key(state: &State) -> Option<String> {
-        match serde_json::from_str(state.get(RESERVED_KEY)?) {
+        match serde_json::from_str::<Envelope>(state.get(RESERVED_KEY)?) {
             Ok(Envelope::Created(key)) => Some(key),
             _ => None,
         }
@@ -141,16 +150,16 @@ impl SessionStore for PgSessionStore {
         let state = match self.sessions.load(session_key.as_ref()).await {
             Ok(Some(loaded)) if loaded.cached => state_with(
                 &loaded.view.app_data,
-                &Envelope::Cached(hex(&loaded.hash)),
+                &Envelope::<&SessionView>::Cached(hex(&loaded.hash)),
             ),
             Ok(Some(loaded)) => state_with(
                 &loaded.view.app_data,
-                &Envelope::View(Box::new((*loaded.view).clone())),
+                &Envelope::View(&*loaded.view),
             ),
             Ok(None) => return Ok(None),
             Err(e) => {
                 tracing::error!(error = %e, "session store unavailable");
-                state_with(&AppData::new(), &Envelope::Unavailable)
+                state_with(&AppData::new(), &Envelope::<&SessionView>::Unavailable)
             }
         };
         state
@@ -240,7 +249,7 @@ mod tests {
     fn a_loaded_state_round_trips_the_apps_values() {
         let mut data = AppData::new();
         data.insert("theme".into(), serde_json::json!("dark"));
-        let loaded = state_with(&data, &Envelope::Unavailable).unwrap();
+        let loaded = state_with(&data, &Envelope::<&SessionView>::Unavailable).unwrap();
         assert_eq!(loaded["theme"], r#""dark""#);
         assert_eq!(app_data_of(&loaded).unwrap(), data);
     }

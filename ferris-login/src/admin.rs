@@ -12,7 +12,7 @@ use crate::{
 };
 
 /// At most this many sessions are listed.
-const MAX_LISTED: i64 = 1000;
+const MAX_LISTED: usize = 1000;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 use crate::{
     auth::transaction::TransactionCookies,
     clock::{SharedClock, SystemClock},
-    config::{Config, ConfigError},
+    config::{Config, ConfigError, StoreChoice},
     crypto::Keyring,
     database::{self, database_options, direct_options, pool_options, LIBRARY_MIGRATIONS},
     hooks::{Hooks, Login, Refusal, SessionUpdate},
@@ -22,8 +22,8 @@ use crate::{
     security_headers::SecurityHeaders,
     server::{Auth, Inner},
     session::{
-        invalidation, PgSessionStore, Refresher, SessionCache, SessionCookieConfig, Sessions,
-        Timeouts,
+        ActixSessionStore, CacheSettings, CachedStore, MemoryStore, PostgresStore, Refresher,
+        SessionCookieConfig, Sessions, Store, Timeouts,
     },
     shutdown::Draining,
     spa::Spa,
@@ -98,6 +98,7 @@ pub struct AuthBuilder {
     hooks: Hooks,
     admin_routes: bool,
     pool: Option<PgPool>,
+    store: Option<Arc<dyn Store>>,
 }
 
 impl std::fmt::Debug for AuthBuilder {
@@ -133,6 +134,15 @@ impl AuthBuilder {
     /// into 503s, not requests that hang.
     pub fn pool(mut self, pool: PgPool) -> Self {
         self.pool = Some(pool);
+        self
+    }
+
+    /// Keep sessions in `store` instead of the one the configuration names (`SESSION_STORE`):
+    /// a [`MemoryStore`](crate::store::MemoryStore) for tests or a single process, a
+    /// [`CachedStore`](crate::store::CachedStore) over a store of your own, or any
+    /// [`Store`]. It is used as given (wrap it in a `CachedStore` to cache it).
+    pub fn store(mut self, store: impl Store) -> Self {
+        self.store = Some(Arc::new(store));
         self
     }
 
@@ -184,6 +194,7 @@ impl AuthBuilder {
             hooks,
             admin_routes,
             pool,
+            store,
         } = self;
         config.check_api_prefix()?;
         let pool = match pool {
@@ -195,19 +206,18 @@ impl AuthBuilder {
         let http = || ProviderHttp::new(config.http_timeout).map_err(|e| StartError::Other(e.into()));
         let provider = Arc::new(ProviderHandle::new(config.clone(), http()?));
         let keys = Arc::new(Keyring::from_secrets(config.secret_strings()));
-        let cache = Arc::new(match config.session_cache {
-            Some(settings) => SessionCache::new(settings),
-            None => SessionCache::disabled(),
-        });
+        let store = match store {
+            Some(store) => store,
+            None => configured_store(&config, &pool)?,
+        };
         let sessions = Sessions::new(
-            pool.clone(),
+            store,
             clock.clone(),
             keys.clone(),
             Timeouts {
                 idle: config.session_idle_timeout,
                 absolute: config.session_absolute_timeout,
             },
-            cache.clone(),
         );
         let allowed_algs = config
             .id_token_algs
@@ -259,7 +269,7 @@ impl AuthBuilder {
         ));
         Ok(Auth {
             inner: Arc::new(Inner {
-                store: PgSessionStore::new(sessions.clone()),
+                store: ActixSessionStore::new(sessions.clone()),
                 limits: RateLimits::new(config.rate_limit_per_minute, &config.trusted_proxies),
                 sessions: web::Data::new(sessions),
                 timed: config.metrics_addr.is_some(),
@@ -268,7 +278,6 @@ impl AuthBuilder {
                 headers,
                 session_cookie,
                 refresher,
-                cache,
                 draining: web::Data::new(Draining::default()),
                 spa,
                 admin_routes,
@@ -299,6 +308,7 @@ impl Auth {
             hooks: Hooks::default(),
             admin_routes: false,
             pool: None,
+            store: None,
         }
     }
 
@@ -306,7 +316,7 @@ impl Auth {
     /// - applies this crate's migrations (on `DATABASE_DIRECT_URL`, else `DATABASE_URL`);
     /// - discovers the provider (one that is down is only a warning: logins retry);
     /// - starts the background tasks: the sweeper of expired rows, the session cache's
-    ///   invalidation listener (with the cache on), the metrics listener (with
+    ///   change feed (with the cache on: PostgreSQL `LISTEN` or Redis pub/sub), the metrics listener (with
     ///   `METRICS_ADDR`), all stopped by [`close`](Self::close).
     ///
     /// Call it inside the runtime that serves (it spawns tasks there).
@@ -350,11 +360,17 @@ impl Auth {
             inner.state.clock.clone(),
             config.sweep_interval,
         )));
-        if inner.cache.is_enabled() {
-            // Its own connection, outside the request pool, and direct: `LISTEN` needs a
-            // session.
-            let options = invalidation::listener_options(direct_options(config)?);
-            background.push(tokio::spawn(invalidation::run(options, inner.cache.clone())));
+        let store = inner.sessions.store();
+        if let Some(cache) = store.cache() {
+            // PostgreSQL: its own connection, outside the request pool, and direct (`LISTEN`
+            // needs a session); Redis: its own pub/sub connection.
+            match store.change_feed(cache.clone()) {
+                Some(feed) => background.push(tokio::spawn(feed)),
+                None => tracing::warn!(
+                    store = store.kind(),
+                    "the session cache has no change feed over this store: it stays bypassed"
+                ),
+            }
         }
         *started = true;
         Ok(())
@@ -367,4 +383,38 @@ impl Auth {
     pub async fn migrate(&self, migrations: &Migrator) -> Result<(), StartError> {
         database::run_migrations(&self.inner.config, migrations).await
     }
+}
+
+/// The store `SESSION_STORE` names, under the cache unless `SESSION_CACHE=off`.
+fn configured_store(config: &Config, pool: &PgPool) -> Result<Arc<dyn Store>, StartError> {
+    fn cached<S: Store>(store: S, cache: Option<CacheSettings>) -> Arc<dyn Store> {
+        match cache {
+            Some(settings) => Arc::new(CachedStore::new(store, settings)),
+            None => Arc::new(store),
+        }
+    }
+    Ok(match &config.session_store {
+        StoreChoice::Postgres => cached(
+            PostgresStore::new(pool.clone()).listening_on(direct_options(config)?),
+            config.session_cache,
+        ),
+        StoreChoice::Memory => Arc::new(MemoryStore::new()),
+        #[cfg(feature = "redis")]
+        StoreChoice::Redis { url, prefix } => cached(
+            crate::store::RedisStore::new(secrecy::ExposeSecret::expose_secret(url), prefix).map_err(|e| {
+                StartError::Config(ConfigError::Invalid {
+                    name: "SESSION_REDIS_URL",
+                    reason: e.to_string(),
+                })
+            })?,
+            config.session_cache,
+        ),
+        #[cfg(not(feature = "redis"))]
+        StoreChoice::Redis { .. } => {
+            return Err(StartError::Config(ConfigError::Invalid {
+                name: "SESSION_STORE",
+                reason: "redis needs ferris-login's `redis` feature, which this build lacks".into(),
+            }))
+        }
+    })
 }

@@ -130,6 +130,12 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+impl From<crate::session::store::StoreError> for ApiError {
+    fn from(error: crate::session::store::StoreError) -> Self {
+        ApiError::Database(Cause::new(error))
+    }
+}
+
 impl From<anyhow::Error> for ApiError {
     fn from(error: anyhow::Error) -> Self {
         ApiError::Internal(Cause(error))

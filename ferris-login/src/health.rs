@@ -19,9 +19,13 @@ pub async fn readyz(
         // Stopping: a load balancer should send new requests elsewhere.
         return Ok(HttpResponse::ServiceUnavailable().json(json!({"status": "stopping"})));
     }
-    let ping = sqlx::query("SELECT 1").execute(&state.pool);
+    let store = state.sessions.store();
+    let ping = async {
+        sqlx::query("SELECT 1").execute(&state.pool).await?;
+        store.ping().await.map_err(ApiError::from)
+    };
     match tokio::time::timeout(Duration::from_secs(2), ping).await {
-        Ok(Ok(_)) => {
+        Ok(Ok(())) => {
             let cache = state.sessions.cache();
             Ok(HttpResponse::Ok().json(json!({
                 "status": "ready",
@@ -29,14 +33,15 @@ pub async fn readyz(
                 // "listening": cached sessions are served, and revoked by every replica's
                 // changes; "bypassed": the replica is not (yet) listening, every request reads
                 // the database.
-                "session_cache": match (cache.is_enabled(), cache.is_listening()) {
-                    (false, _) => "off",
-                    (true, true) => "listening",
-                    (true, false) => "bypassed",
+                "session_store": store.kind(),
+                "session_cache": match cache {
+                    None => "off",
+                    Some(cache) if cache.is_listening() => "listening",
+                    Some(_) => "bypassed",
                 },
             })))
         }
-        Ok(Err(e)) => Err(e.into()),
+        Ok(Err(e)) => Err(e),
         Err(_) => Err(sqlx::Error::PoolTimedOut.into()),
     }
 }

@@ -88,6 +88,19 @@ internal_modules!(
 
 pub mod clock;
 mod hooks;
+
+/// Where sessions live: the [`Store`](store::Store) trait, the stores this crate ships
+/// ([`PostgresStore`](store::PostgresStore), [`MemoryStore`](store::MemoryStore),
+/// `RedisStore` with the `redis` feature) and the cache layer over them
+/// ([`CachedStore`](store::CachedStore)). Pick one with `SESSION_STORE` or
+/// [`AuthBuilder::store`].
+pub mod store {
+    pub use crate::session::{
+        cache::{CacheSettings, KeyHash, SessionCache},
+        model::{AppData, SessionId, SessionListing, SessionView},
+        store::*,
+    };
+}
 mod pages;
 pub mod telemetry;
 #[cfg(feature = "testing")]

@@ -34,7 +34,7 @@ use actix_web::{
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use sqlx::PgPool;
 
-use crate::session::{Refresher, Sessions};
+use crate::session::{Refresher, SessionCache, Sessions};
 
 /// Request and provider latencies: 1 ms to 10 s.
 const LATENCY_BUCKETS: [f64; 12] = [
@@ -64,13 +64,7 @@ pub struct Sources {
 
 impl Sources {
     async fn observe(&self) {
-        let live: Result<i64, _> = sqlx::query_scalar(
-            "SELECT count(*) FROM sessions \
-             WHERE idle_expires_at > now() AND absolute_expires_at > now()",
-        )
-        .fetch_one(&self.pool)
-        .await;
-        match live {
+        match self.sessions.count_live().await {
             Ok(count) => gauge!("bff_sessions_active").set(count as f64),
             Err(e) => tracing::warn!(error = %e, "counting active sessions for metrics"),
         }
@@ -79,7 +73,8 @@ impl Sources {
         gauge!("bff_db_pool_connections", "state" => "idle").set(idle);
         gauge!("bff_db_pool_connections", "state" => "in_use").set(size - idle);
 
-        let cache = self.sessions.cache();
+        let disabled = SessionCache::disabled();
+        let cache = self.sessions.cache().map_or(&disabled, |cache| &**cache);
         let stats = cache.stats();
         counter!("bff_session_cache_hits_total").absolute(stats.hits);
         counter!("bff_session_cache_misses_total").absolute(stats.misses);

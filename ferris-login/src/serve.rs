@@ -69,7 +69,7 @@ impl Auth {
         for task in self.inner.background.lock().await.drain(..) {
             task.abort();
         }
-        self.inner.sessions.pool().close().await;
+        self.inner.state.pool.close().await;
     }
 
 

@@ -26,7 +26,11 @@ pub async fn run(sessions: Sessions, pool: PgPool, clock: SharedClock, interval:
 }
 
 /// One sweep; returns how many rows went.
-pub async fn sweep(sessions: &Sessions, pool: &PgPool, clock: &SharedClock) -> sqlx::Result<u64> {
+pub async fn sweep(
+    sessions: &Sessions,
+    pool: &PgPool,
+    clock: &SharedClock,
+) -> Result<u64, crate::session::StoreError> {
     let now = clock.now();
     Ok(sessions.sweep_expired().await?
         + callback::sweep_consumed_states(pool, now).await?

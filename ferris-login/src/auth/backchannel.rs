@@ -72,7 +72,7 @@ pub async fn backchannel_logout(
         .finish())
 }
 
-/// Remembers the `jti` and ends the named sessions, in one transaction.
+/// Ends the named sessions and remembers the `jti`.
 async fn end_sessions(
     state: &AppState,
     request: &LogoutRequest,
@@ -92,6 +92,9 @@ async fn end_sessions(
     let issued_at = OffsetDateTime::from_unix_timestamp(request.issued_at.saturating_add(leeway))
         .unwrap_or(now);
 
+    // The `jti` is remembered in a transaction that commits only once the sessions ended: a
+    // failure between leaves it unremembered, so the provider's retry is not refused as a
+    // replay. A concurrent delivery of the same token waits on the row and is refused.
     let mut tx = state.pool.begin().await?;
     let fresh = sqlx::query(
         "INSERT INTO backchannel_logout_jtis (issuer, jti, expires_at) VALUES ($1, $2, $3) \
@@ -109,20 +112,18 @@ async fn end_sessions(
     let ended = match (&request.sid, &request.sub) {
         (Some(sid), sub) => {
             sessions
-                .end_provider_session(&mut tx, &request.issuer, sid, sub.as_deref())
+                .end_provider_session(&request.issuer, sid, sub.as_deref())
                 .await?
         }
         (None, Some(sub)) => {
             sessions
-                .end_subject_sessions(&mut tx, &request.issuer, sub, issued_at)
+                .end_subject_sessions(&request.issuer, sub, issued_at)
                 .await?
         }
         (None, None) => return Err(ApiError::InvalidLogoutToken("neither sub nor sid".into())),
     };
     tx.commit().await?;
-    let count = ended.count();
-    sessions.forget(ended);
-    Ok(count)
+    Ok(ended)
 }
 
 /// Forgets remembered logout-token ids once their tokens have expired.

@@ -227,6 +227,8 @@ pub struct Config {
     /// The in-process session cache (`SESSION_CACHE`, `SESSION_CACHE_MAX_ENTRIES`,
     /// `SESSION_CACHE_MAX_MB`); `None` when off.
     pub(crate) session_cache: Option<CacheSettings>,
+    /// Where sessions live (`SESSION_STORE`, `SESSION_REDIS_URL`, `SESSION_REDIS_PREFIX`).
+    pub(crate) session_store: StoreChoice,
     /// Proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`).
     pub(crate) trusted_proxies: TrustedProxies,
     /// `RATE_LIMIT_PER_MINUTE` per client address on login, callback and back-channel logout
@@ -477,6 +479,7 @@ impl Config {
             }
         };
         let session_cache = parse_session_cache(&get)?;
+        let session_store = parse_session_store(&get)?;
         let rate_limit_per_minute = match get("RATE_LIMIT_PER_MINUTE") {
             Some(raw) => raw
                 .trim()
@@ -531,6 +534,7 @@ impl Config {
             upstreams,
             logout_strategy,
             session_cache,
+            session_store,
             trusted_proxies,
             rate_limit_per_minute,
             metrics_addr,
@@ -581,6 +585,69 @@ impl Config {
 
     pub(crate) fn secret_strings(&self) -> impl Iterator<Item = &str> {
         self.secrets.iter().map(|s| s.expose_secret())
+    }
+}
+
+/// Where sessions live.
+#[derive(Clone)]
+pub(crate) enum StoreChoice {
+    /// The `sessions` table of `DATABASE_URL` (the default).
+    Postgres,
+    /// This process's memory: one replica only, nothing kept across restarts.
+    Memory,
+    /// Redis or Valkey at this URL, keys under this prefix.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    Redis { url: SecretString, prefix: String },
+}
+
+impl std::fmt::Debug for StoreChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StoreChoice::Postgres => "postgres",
+            StoreChoice::Memory => "memory",
+            StoreChoice::Redis { .. } => "redis",
+        })
+    }
+}
+
+fn parse_session_store(
+    get: &impl Fn(&'static str) -> Option<String>,
+) -> Result<StoreChoice, ConfigError> {
+    match get("SESSION_STORE").as_deref().map(str::trim) {
+        None | Some("postgres") => Ok(StoreChoice::Postgres),
+        Some("memory") => Ok(StoreChoice::Memory),
+        Some("redis") => {
+            if !cfg!(feature = "redis") {
+                return Err(invalid(
+                    "SESSION_STORE",
+                    "redis needs ferris-login's `redis` feature, which this build lacks",
+                ));
+            }
+            let url = get("SESSION_REDIS_URL")
+                .map(|u| u.trim().to_owned())
+                .filter(|u| !u.is_empty())
+                .ok_or_else(|| invalid("SESSION_REDIS_URL", "is required with SESSION_STORE=redis"))?;
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                return Err(invalid(
+                    "SESSION_REDIS_URL",
+                    "expected redis://host:port[/db] or rediss://…",
+                ));
+            }
+            let prefix = get("SESSION_REDIS_PREFIX")
+                .map(|p| p.trim().to_owned())
+                .unwrap_or_else(|| "ferris-login:".to_owned());
+            if prefix.is_empty() || prefix.len() > 64 || prefix.chars().any(char::is_whitespace) {
+                return Err(invalid(
+                    "SESSION_REDIS_PREFIX",
+                    "expected 1 to 64 characters, no spaces",
+                ));
+            }
+            Ok(StoreChoice::Redis {
+                url: SecretString::from(url),
+                prefix,
+            })
+        }
+        Some(_) => Err(invalid("SESSION_STORE", "expected postgres, memory or redis")),
     }
 }
 

@@ -86,7 +86,9 @@ fn weight(view: &SessionView) -> u64 {
 /// Limits of the cache (`SESSION_CACHE_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheSettings {
+    /// At most this many entries.
     pub max_entries: u64,
+    /// At most about this many bytes.
     pub max_bytes: u64,
     /// An entry not used for this long is dropped (memory only: correctness never depends on
     /// it).
@@ -116,6 +118,7 @@ pub struct CacheStats {
     pub flushes: u64,
 }
 
+/// The in-process cache of live sessions (see the module).
 pub struct SessionCache {
     entries: Option<Cache<KeyHash, CachedSession>>,
     generation: AtomicU64,
@@ -169,6 +172,7 @@ impl SessionCache {
         }
     }
 
+    /// Whether it caches at all.
     pub fn is_enabled(&self) -> bool {
         self.entries.is_some()
     }
@@ -182,6 +186,7 @@ impl SessionCache {
         self.entries.as_ref().filter(|_| self.is_listening())
     }
 
+    /// The cached session of a cookie hash (counted as a hit or a miss).
     pub fn get(&self, hash: &KeyHash) -> Option<CachedSession> {
         let entries = self.active()?;
         let found = entries.get(hash);
@@ -251,6 +256,7 @@ impl SessionCache {
         }
     }
 
+    /// How many entries it holds now.
     pub fn entry_count(&self) -> u64 {
         self.entries.as_ref().map_or(0, |e| {
             e.run_pending_tasks();
@@ -258,6 +264,7 @@ impl SessionCache {
         })
     }
 
+    /// Its counters so far.
     pub fn stats(&self) -> CacheStats {
         CacheStats {
             hits: self.hits.load(Ordering::Relaxed),

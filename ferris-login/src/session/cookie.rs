@@ -27,7 +27,7 @@ use actix_web::{
     web,
 };
 
-use super::store::PgSessionStore;
+use super::actix_store::ActixSessionStore;
 use crate::crypto::Keyring;
 
 /// The session cookie: name, attributes and the keys that sign it.
@@ -58,7 +58,7 @@ impl SessionCookieConfig {
     }
 
     /// actix-session's middleware, writing exactly this cookie.
-    pub fn middleware(&self, store: PgSessionStore) -> SessionMiddleware<PgSessionStore> {
+    pub fn middleware(&self, store: ActixSessionStore) -> SessionMiddleware<ActixSessionStore> {
         SessionMiddleware::builder(store, self.current.clone())
             .cookie_name(self.name.to_owned())
             .cookie_secure(self.secure)

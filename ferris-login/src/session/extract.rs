@@ -23,7 +23,7 @@ use super::{
     model::SessionId,
     refresh::Refresher,
     sessions::{CreatedSession, Sessions},
-    store::{app_data_of, AppDataError, Envelope, RESERVED_KEY},
+    actix_store::{app_data_of, AppDataError, Envelope, RESERVED_KEY},
 };
 use crate::{
     auth::{logout::Next, return_to::ReturnTo},
@@ -238,7 +238,7 @@ async fn loaded(req: &HttpRequest) -> Result<Option<CachedSession>, ApiError> {
         Some(Envelope::Cached(hex)) => match hash_from_hex(&hex) {
             // Dropped from the cache since the store found it (changed or ended meanwhile):
             // the database says which.
-            Some(hash) => sessions(req)?.by_hash(&hash).await?.map(|(view, _)| view),
+            Some(hash) => sessions(req)?.by_hash(&hash).await?,
             None => None,
         },
         Some(Envelope::View(view)) => Some(Arc::new(*view)),

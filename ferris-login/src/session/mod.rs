@@ -1,13 +1,16 @@
 //! Server-side sessions: the one owner of the `sessions` table and of the session cookie.
 //!
-//! - [`repository`]: every SQL statement on the table (typed rows), notifying changes.
-//! - [`Sessions`]: the typed API (create, end, list, tokens, refresh lease), in front of
-//!   [`cache`] (in-process, bounded, revoked across replicas by [`invalidation`]).
-//! - [`store`]: actix-session's `SessionStore` seam; [`cookie`]: the cookie's name and
+//! - [`Sessions`]: the typed API (create, end, list, tokens, refresh lease), over a
+//!   [`store::Store`]: PostgreSQL (the default; every SQL statement in [`repository`]),
+//!   memory, Redis, or any of them under [`store::CachedStore`] ([`cache`], in-process,
+//!   bounded, revoked across replicas by the store's change feed: [`invalidation`] for
+//!   PostgreSQL).
+//! - [`actix_store`]: actix-session's `SessionStore` seam; [`cookie`]: the cookie's name and
 //!   attributes, the middleware, and the duplicate/rotation guard.
 //! - [`extract`]: `CurrentSession`, `OptionalSession`, `SessionCookie` for handlers.
 //! - [`refresh`]: keeping access tokens fresh (lease, single flight, back-off).
 
+pub mod actix_store;
 pub mod cache;
 pub mod cookie;
 pub mod extract;
@@ -26,4 +29,5 @@ pub use extract::{
 pub use model::{NewSession, SessionId, SessionView, StoredTokens, MAX_APP_DATA_BYTES};
 pub use refresh::Refresher;
 pub use sessions::{Sessions, Timeouts};
-pub use store::PgSessionStore;
+pub use actix_store::ActixSessionStore;
+pub use store::{CachedStore, MemoryStore, PostgresStore, Store, StoreError};

@@ -106,17 +106,24 @@ impl FromStr for SessionId {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct SessionView {
     #[sqlx(rename = "public_id")]
+    /// The public id.
     pub id: SessionId,
+    /// The user's row (`users.id`).
     pub user_id: Uuid,
     #[sqlx(rename = "claims", json)]
+    /// The claims `/me` shows.
     pub user: shared::User,
     #[serde(with = "unix_micros")]
+    /// When the login created it.
     pub created_at: OffsetDateTime,
     #[serde(with = "unix_micros")]
+    /// When use last slid its idle deadline.
     pub last_seen_at: OffsetDateTime,
     #[serde(with = "unix_micros")]
+    /// It ends if unused until then.
     pub idle_expires_at: OffsetDateTime,
     #[serde(with = "unix_micros")]
+    /// It ends then, used or not.
     pub absolute_expires_at: OffsetDateTime,
     /// When the access token expires, if the session keeps one and the provider said.
     #[serde(with = "unix_micros::option")]
@@ -238,13 +245,20 @@ pub struct SessionTokens {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionListing {
     #[sqlx(rename = "public_id")]
+    /// The public id.
     pub id: SessionId,
+    /// The user's row (`users.id`).
     pub user_id: Uuid,
     #[sqlx(rename = "claims", json)]
+    /// The claims.
     pub user: shared::User,
+    /// When the login created it.
     pub created_at: OffsetDateTime,
+    /// When use last slid its idle deadline.
     pub last_seen_at: OffsetDateTime,
+    /// The browser's `User-Agent` at login.
     pub user_agent: Option<String>,
+    /// The client's network at login, coarse.
     pub client_network: Option<String>,
 }
 

@@ -488,3 +488,14 @@ pub async fn delete_expired(ex: impl PgExecutor<'_>, now: OffsetDateTime) -> sql
     .await?;
     Ok(done.rows_affected())
 }
+
+/// How many sessions are live.
+pub async fn count_live(ex: impl PgExecutor<'_>, now: OffsetDateTime) -> sqlx::Result<u64> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sessions WHERE idle_expires_at > $1 AND absolute_expires_at > $1",
+    )
+    .bind(now)
+    .fetch_one(ex)
+    .await?;
+    Ok(count.max(0) as u64)
+}

@@ -1,20 +1,21 @@
-//! [`Sessions`]: the typed API to the session table, in front of its cache. Handlers never see
-//! a cookie or its hash: they name sessions by [`SessionId`].
+//! [`Sessions`]: the typed API to sessions, over a [`Store`]. It mints cookie ids, seals
+//! tokens, computes deadlines and reads the clock; the store keeps the records. Handlers never
+//! see a cookie or its hash: they name sessions by [`SessionId`].
 
 use std::{sync::Arc, time::Duration};
 
 use rand::distributions::{Alphanumeric, DistString};
-use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+pub use super::store::NoLease;
 use super::{
     cache::{CachedSession, KeyHash, SessionCache},
     model::{
         touch_interval_for, AppData, NewSession, SessionId, SessionListing, SessionTokens,
         SessionView, StoredTokens,
     },
-    repository::{self, Changed, InsertRow, RefreshedRow},
+    store::{Backoff, Ending, LeaseTerms, NewRecord, RefreshedRecord, Sealed, Store, StoreResult},
 };
 use crate::{clock::SharedClock, crypto::Keyring};
 
@@ -51,31 +52,6 @@ impl std::fmt::Debug for CreatedSession {
     }
 }
 
-/// Sessions ended inside a caller's transaction: hand them to [`Sessions::forget`] once it
-/// commits (the other replicas hear of them from the commit itself).
-#[must_use = "pass to Sessions::forget after the transaction commits"]
-#[derive(Debug)]
-pub struct Ended(Changed);
-
-impl Ended {
-    pub fn count(&self) -> u64 {
-        self.0.len() as u64
-    }
-}
-
-/// Why a refresh lease was not claimed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoLease {
-    /// The session is gone.
-    Ended,
-    /// Another request (here or on another replica) is refreshing it until then.
-    Leased(OffsetDateTime),
-    /// A failed refresh backs off until then.
-    BackingOff(OffsetDateTime),
-    /// Its access token is not due (someone refreshed it meanwhile).
-    NotDue,
-}
-
 /// What a successful refresh stores.
 pub struct Refreshed<'a> {
     pub tokens: &'a StoredTokens,
@@ -97,38 +73,37 @@ pub struct Sessions {
 }
 
 struct Inner {
-    pool: PgPool,
+    store: Arc<dyn Store>,
     clock: SharedClock,
     keys: Arc<Keyring>,
     timeouts: Timeouts,
-    cache: Arc<SessionCache>,
 }
 
 impl Sessions {
     pub fn new(
-        pool: PgPool,
+        store: Arc<dyn Store>,
         clock: SharedClock,
         keys: Arc<Keyring>,
         timeouts: Timeouts,
-        cache: Arc<SessionCache>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
-                pool,
+                store,
                 clock,
                 keys,
                 timeouts,
-                cache,
             }),
         }
     }
 
-    pub fn cache(&self) -> &Arc<SessionCache> {
-        &self.inner.cache
+    /// The store the sessions live in.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
     }
 
-    pub fn pool(&self) -> &PgPool {
-        &self.inner.pool
+    /// The cache in front of the store, if there is one.
+    pub fn cache(&self) -> Option<&Arc<SessionCache>> {
+        self.inner.store.cache()
     }
 
     pub fn timeouts(&self) -> Timeouts {
@@ -145,82 +120,52 @@ impl Sessions {
         self.inner.clock.now()
     }
 
-    fn forget_changed(&self, changed: &Changed) {
-        for hash in changed {
-            if let Ok(hash) = KeyHash::try_from(hash.as_slice()) {
-                self.inner.cache.invalidate(&hash);
-            }
-        }
+    fn store_ref(&self) -> &dyn Store {
+        &*self.inner.store
     }
 
-    /// The live session of a cookie's id: from the cache, else from the database (and then
+    /// The live session of a cookie's id: from the cache, else from the store (and then
     /// cached). Expiry is checked on every hit.
-    pub(super) async fn load(&self, key: &str) -> sqlx::Result<Option<Loaded>> {
+    pub(super) async fn load(&self, key: &str) -> StoreResult<Option<Loaded>> {
         let hash = hash_key(key);
-        Ok(self
-            .by_hash(&hash)
-            .await?
-            .map(|(view, cached)| Loaded { hash, view, cached }))
+        Ok(self.by_hash(&hash).await?.map(|view| Loaded {
+            hash,
+            cached: self.cache().is_some_and(|cache| cache.contains(&hash)),
+            view,
+        }))
     }
 
     /// The live session a cookie's id names (what `CurrentSession` sees).
-    pub async fn find_by_cookie(&self, key: &str) -> sqlx::Result<Option<CachedSession>> {
+    pub async fn find_by_cookie(&self, key: &str) -> StoreResult<Option<CachedSession>> {
         Ok(self.load(key).await?.map(|loaded| loaded.view))
     }
 
-    /// The live session whose cookie hashes to `hash`, and whether it is cached now.
-    pub(super) async fn by_hash(
-        &self,
-        hash: &KeyHash,
-    ) -> sqlx::Result<Option<(CachedSession, bool)>> {
-        let now = self.now();
-        let cache = &self.inner.cache;
-        if let Some(entry) = cache.get(hash) {
-            if entry.is_live(now) {
-                return Ok(Some((entry, true)));
-            }
-            // Expired by our copy of the deadlines; another replica may have slid them.
-            cache.invalidate(hash);
-        }
-        let seen = cache.generation();
-        let Some(view) = repository::live_by_hash(&self.inner.pool, hash, now).await? else {
-            return Ok(None);
-        };
-        let entry = Arc::new(view);
-        cache.insert(*hash, entry.clone(), seen);
-        Ok(Some((entry, cache.contains(hash))))
+    /// The live session whose cookie hashes to `hash`.
+    pub(super) async fn by_hash(&self, hash: &KeyHash) -> StoreResult<Option<CachedSession>> {
+        self.store_ref().live_by_hash(hash, self.now()).await
     }
 
     /// Creates a signed-in session with a brand-new id, ending `replacing` (the browser's
-    /// previous session) in the same transaction. Tokens are sealed before they are stored.
+    /// previous session) in the same step. Tokens are sealed before they are stored.
     pub async fn create(
         &self,
         new: NewSession,
         replacing: &[SessionId],
-    ) -> sqlx::Result<CreatedSession> {
+    ) -> StoreResult<CreatedSession> {
         let key = Alphanumeric.sample_string(&mut rand::rngs::OsRng, KEY_LEN);
-        let hash = hash_key(&key);
         let now = self.now();
         let absolute = now + to_time(self.inner.timeouts.absolute);
         let idle = (now + to_time(self.inner.timeouts.idle)).min(absolute);
         let keys = &self.inner.keys;
-        let tokens_sealed = new.tokens.as_ref().map(|tokens| seal_tokens(keys, tokens));
-        let id_token_sealed = new
-            .id_token
-            .as_deref()
-            .map(|t| keys.seal(ID_TOKEN_CONTEXT, t.as_bytes()));
-        let row = InsertRow {
-            id_hash: &hash,
+        let record = NewRecord {
+            hash: hash_key(&key),
             id: SessionId::new_random(),
             user_id: new.user_id,
-            issuer: &new.user.issuer,
-            subject: &new.user.sub,
-            provider_sid: new.provider_sid.as_deref(),
-            user_agent: new.user_agent.as_deref(),
-            client_network: new.client_network.as_deref(),
-            claims: &new.user,
-            id_token_sealed: id_token_sealed.as_deref(),
-            tokens_sealed: tokens_sealed.as_deref(),
+            tokens_sealed: new.tokens.as_ref().map(|tokens| seal_tokens(keys, tokens)),
+            id_token_sealed: new
+                .id_token
+                .as_deref()
+                .map(|t| keys.seal(ID_TOKEN_CONTEXT, t.as_bytes())),
             access_expires_at: new
                 .tokens
                 .as_ref()
@@ -230,25 +175,23 @@ impl Sessions {
                 .tokens
                 .as_ref()
                 .is_some_and(|t| t.refresh_token.is_some()),
+            user: new.user,
+            provider_sid: new.provider_sid,
+            user_agent: new.user_agent,
+            client_network: new.client_network,
             authenticated_at: new.authenticated_at,
             now,
             idle_expires_at: idle,
             absolute_expires_at: absolute,
         };
-        let mut tx = self.inner.pool.begin().await?;
-        let mut replaced = Vec::new();
-        for old in replacing {
-            replaced.extend(repository::delete_by_id(&mut *tx, *old).await?);
-        }
-        let view = repository::insert(&mut *tx, &row).await?;
-        tx.commit().await?;
-        self.forget_changed(&replaced);
+        let (view, _replaced) = self.store_ref().create(record, replacing).await?;
         Ok(CreatedSession { key, view })
     }
 
-    /// Slides the idle deadline if it is due (at most once per [`touch_interval`](Self::touch_interval), never past the
-    /// absolute deadline). Returns the session as it now is; `None` if it is gone.
-    pub async fn touch_if_due(&self, view: CachedSession) -> sqlx::Result<Option<CachedSession>> {
+    /// Slides the idle deadline if it is due (at most once per
+    /// [`touch_interval`](Self::touch_interval), never past the absolute deadline). Returns
+    /// the session as it now is; `None` if it is gone.
+    pub async fn touch_if_due(&self, view: CachedSession) -> StoreResult<Option<CachedSession>> {
         if !view.touch_due(self.now(), self.touch_interval()) {
             return Ok(Some(view));
         }
@@ -257,60 +200,51 @@ impl Sessions {
 
     /// Slides the idle deadline now (never past the absolute deadline). Returns the session as
     /// it now is; `None` if it is gone.
-    pub async fn extend(&self, id: SessionId) -> sqlx::Result<Option<SessionView>> {
+    pub async fn extend(&self, id: SessionId) -> StoreResult<Option<SessionView>> {
         let now = self.now();
         let idle_deadline = now + to_time(self.inner.timeouts.idle);
-        let cache = &self.inner.cache;
-        let seen = cache.generation();
-        let Some((hash, touched)) =
-            repository::touch(&self.inner.pool, id, now, idle_deadline).await?
-        else {
-            return Ok(None);
-        };
-        if let Ok(hash) = KeyHash::try_from(hash.as_slice()) {
-            if cache.contains(&hash) {
-                cache.insert(hash, Arc::new(touched.clone()), seen);
-            }
-        }
-        Ok(Some(touched))
+        Ok(self
+            .store_ref()
+            .touch(id, now, idle_deadline)
+            .await?
+            .map(|(_, view)| view))
     }
 
     /// Replaces the app's data of the session a cookie's id names. `Ok(false)` if the session
     /// is no longer live (nothing stored).
-    pub(super) async fn set_app_data(&self, key: &str, data: &AppData) -> sqlx::Result<bool> {
-        let changed =
-            repository::set_app_data(&self.inner.pool, &hash_key(key), data, self.now()).await?;
-        self.forget_changed(&changed);
+    pub(super) async fn set_app_data(&self, key: &str, data: &AppData) -> StoreResult<bool> {
+        let changed = self
+            .store_ref()
+            .set_app_data(&hash_key(key), data, self.now())
+            .await?;
         Ok(!changed.is_empty())
     }
 
+    /// Ends sessions; how many ended.
+    async fn end_where(&self, which: Ending<'_>) -> StoreResult<u64> {
+        Ok(self.store_ref().end(which).await?.len() as u64)
+    }
+
     /// Ends one session. Returns whether it was live.
-    pub async fn end(&self, id: SessionId) -> sqlx::Result<bool> {
-        let ended = repository::delete_by_id(&self.inner.pool, id).await?;
-        self.forget_changed(&ended);
-        Ok(!ended.is_empty())
+    pub async fn end(&self, id: SessionId) -> StoreResult<bool> {
+        Ok(self.end_where(Ending::ById(id)).await? > 0)
     }
 
     /// Ends one session if its tokens are still at `version` (a terminal refresh failure:
     /// not if another refresh rotated them meanwhile). Returns whether it ended.
-    pub async fn end_at_version(&self, id: SessionId, version: i64) -> sqlx::Result<bool> {
-        let ended = repository::delete_at_version(&self.inner.pool, id, version).await?;
-        self.forget_changed(&ended);
-        Ok(!ended.is_empty())
+    pub async fn end_at_version(&self, id: SessionId, version: i64) -> StoreResult<bool> {
+        Ok(self.end_where(Ending::AtVersion(id, version)).await? > 0)
     }
 
     /// Ends the session a cookie's id names (actix-session's `purge`/`renew`).
-    pub(super) async fn end_by_key(&self, key: &str) -> sqlx::Result<()> {
-        let ended = repository::delete_by_hash(&self.inner.pool, &hash_key(key)).await?;
-        self.forget_changed(&ended);
+    pub(super) async fn end_by_key(&self, key: &str) -> StoreResult<()> {
+        self.end_where(Ending::ByHash(&hash_key(key))).await?;
         Ok(())
     }
 
     /// Ends one of a user's sessions; `false` if the user has no such session.
-    pub async fn end_own(&self, user_id: Uuid, id: SessionId) -> sqlx::Result<bool> {
-        let ended = repository::delete_own(&self.inner.pool, user_id, id).await?;
-        self.forget_changed(&ended);
-        Ok(!ended.is_empty())
+    pub async fn end_own(&self, user_id: Uuid, id: SessionId) -> StoreResult<bool> {
+        Ok(self.end_where(Ending::Own { user_id, id }).await? > 0)
     }
 
     /// Ends every session of a user, but `keep` if given. Returns how many ended.
@@ -318,91 +252,80 @@ impl Sessions {
         &self,
         user_id: Uuid,
         keep: Option<SessionId>,
-    ) -> sqlx::Result<u64> {
-        let ended = repository::delete_for_user(&self.inner.pool, user_id, keep).await?;
-        self.forget_changed(&ended);
-        Ok(ended.len() as u64)
+    ) -> StoreResult<u64> {
+        self.end_where(Ending::AllOfUser { user_id, keep }).await
     }
 
-    /// Ends, inside the caller's transaction, the sessions of one provider session (`sid`)
-    /// (of that subject, if given).
+    /// Ends the sessions of one provider session (`sid`) (of that subject, if given).
     pub async fn end_provider_session(
         &self,
-        tx: &mut PgConnection,
         issuer: &str,
         sid: &str,
         subject: Option<&str>,
-    ) -> sqlx::Result<Ended> {
-        repository::delete_for_provider_session(tx, issuer, sid, subject)
-            .await
-            .map(Ended)
+    ) -> StoreResult<u64> {
+        self.end_where(Ending::ProviderSession {
+            issuer,
+            sid,
+            subject,
+        })
+        .await
     }
 
-    /// Ends, inside the caller's transaction, every session of (issuer, subject) created at or
-    /// before `created_before`.
+    /// Ends every session of (issuer, subject) created at or before `created_before`.
     pub async fn end_subject_sessions(
         &self,
-        tx: &mut PgConnection,
         issuer: &str,
         subject: &str,
         created_before: OffsetDateTime,
-    ) -> sqlx::Result<Ended> {
-        repository::delete_for_subject(tx, issuer, subject, created_before)
-            .await
-            .map(Ended)
-    }
-
-    /// Drops from this replica's cache what a committed transaction ended.
-    pub fn forget(&self, ended: Ended) {
-        self.forget_changed(&ended.0);
+    ) -> StoreResult<u64> {
+        self.end_where(Ending::Subject {
+            issuer,
+            subject,
+            created_before,
+        })
+        .await
     }
 
     /// The session's kept tokens, opened. `None` if the session is gone.
-    pub async fn tokens(&self, id: SessionId) -> sqlx::Result<Option<SessionTokens>> {
-        let row = repository::secrets(&self.inner.pool, id, self.now()).await?;
-        Ok(row.map(|row| self.open(row)))
+    pub async fn tokens(&self, id: SessionId) -> StoreResult<Option<SessionTokens>> {
+        let sealed = self.store_ref().sealed(id, self.now()).await?;
+        Ok(sealed.map(|sealed| self.open(sealed)))
     }
 
-    fn open(&self, row: repository::SecretsRow) -> SessionTokens {
+    fn open(&self, sealed: Sealed) -> SessionTokens {
         let keys = &self.inner.keys;
         SessionTokens {
-            id_token: row
-                .id_token_sealed
+            id_token: sealed
+                .id_token
                 .and_then(|s| keys.open(ID_TOKEN_CONTEXT, &s))
                 .and_then(|raw| String::from_utf8(raw).ok()),
-            tokens: row
-                .tokens_sealed
+            tokens: sealed
+                .tokens
                 .and_then(|s| keys.open(StoredTokens::SEAL_CONTEXT, &s))
                 .and_then(|json| serde_json::from_slice(&json).ok()),
-            version: row.token_version,
+            version: sealed.version,
         }
     }
 
     /// Claims the refresh of a session whose access token expires within `buffer`, for
-    /// `lease` (longer than the provider call may take) by the database's clock. No
-    /// transaction stays open.
+    /// `lease` (longer than the provider call may take), timed by the store's clock where it
+    /// has one. No transaction stays open.
     pub async fn claim_refresh(
         &self,
         id: SessionId,
         buffer: Duration,
         lease: Duration,
-    ) -> sqlx::Result<Result<SessionTokens, NoLease>> {
-        let now = self.now();
-        let pool = &self.inner.pool;
-        let claimed = repository::claim_refresh(pool, id, now, buffer, lease).await?;
-        if let Some(row) = claimed {
-            return Ok(Ok(self.open(row)));
-        }
-        let why = match repository::refresh_state(pool, id, now).await? {
-            None => NoLease::Ended,
-            Some(row) => match (row.refresh_lease_until, row.refresh_retry_at) {
-                // Running, by the database's clock.
-                (Some(until), _) => NoLease::Leased(until),
-                (_, Some(at)) if at > now => NoLease::BackingOff(at),
-                _ => NoLease::NotDue,
-            },
+    ) -> StoreResult<Result<SessionTokens, NoLease>> {
+        let terms = LeaseTerms {
+            now: self.now(),
+            buffer,
+            lease,
         };
-        Ok(Err(why))
+        Ok(self
+            .store_ref()
+            .claim_refresh(id, terms)
+            .await?
+            .map(|sealed| self.open(sealed)))
     }
 
     /// Stores a refresh's tokens and claims if the tokens are still at `version`. Returns
@@ -412,21 +335,22 @@ impl Sessions {
         id: SessionId,
         version: i64,
         refreshed: Refreshed<'_>,
-    ) -> sqlx::Result<bool> {
+    ) -> StoreResult<bool> {
         let keys = &self.inner.keys;
-        let id_token_sealed = refreshed
-            .id_token
-            .map(|t| keys.seal(ID_TOKEN_CONTEXT, t.as_bytes()));
-        let row = RefreshedRow {
-            tokens_sealed: &seal_tokens(keys, refreshed.tokens),
+        let record = RefreshedRecord {
+            tokens_sealed: seal_tokens(keys, refreshed.tokens),
             access_expires_at: refreshed.tokens.access_expires_at(),
             access_issued_at: Some(self.now()),
             can_refresh: refreshed.tokens.refresh_token.is_some(),
-            claims: refreshed.user,
-            id_token_sealed: id_token_sealed.as_deref(),
+            user: refreshed.user.clone(),
+            id_token_sealed: refreshed
+                .id_token
+                .map(|t| keys.seal(ID_TOKEN_CONTEXT, t.as_bytes())),
         };
-        let changed = repository::store_refreshed(&self.inner.pool, id, version, &row).await?;
-        self.forget_changed(&changed);
+        let changed = self
+            .store_ref()
+            .store_refreshed(id, version, &record)
+            .await?;
         Ok(!changed.is_empty())
     }
 
@@ -438,38 +362,41 @@ impl Sessions {
         version: i64,
         base: Duration,
         cap: Duration,
-    ) -> sqlx::Result<()> {
-        let changed = repository::record_refresh_failure(
-            &self.inner.pool,
-            id,
-            version,
-            self.now(),
+    ) -> StoreResult<()> {
+        let backoff = Backoff {
+            now: self.now(),
             base,
             cap,
-        )
-        .await?;
-        self.forget_changed(&changed);
+        };
+        self.store_ref()
+            .record_refresh_failure(id, version, backoff)
+            .await?;
         Ok(())
     }
 
-    /// A live session as the database has it now (deadlines another replica slid included).
-    pub async fn live(&self, id: SessionId) -> sqlx::Result<Option<SessionView>> {
-        repository::live_by_id(&self.inner.pool, id, self.now()).await
+    /// A live session as the store has it now (deadlines another replica slid included).
+    pub async fn live(&self, id: SessionId) -> StoreResult<Option<SessionView>> {
+        self.store_ref().live_by_id(id, self.now()).await
     }
 
     /// A user's live sessions, most recently used first.
-    pub async fn list_for_user(&self, user_id: Uuid) -> sqlx::Result<Vec<SessionListing>> {
-        repository::list_for_user(&self.inner.pool, user_id, self.now()).await
+    pub async fn list_for_user(&self, user_id: Uuid) -> StoreResult<Vec<SessionListing>> {
+        self.store_ref().list_for_user(user_id, self.now()).await
     }
 
     /// Every live session (at most `limit`).
-    pub async fn list_live(&self, limit: i64) -> sqlx::Result<Vec<SessionListing>> {
-        repository::list_live(&self.inner.pool, self.now(), limit).await
+    pub async fn list_live(&self, limit: usize) -> StoreResult<Vec<SessionListing>> {
+        self.store_ref().list_live(self.now(), limit).await
+    }
+
+    /// How many sessions are live.
+    pub async fn count_live(&self) -> StoreResult<u64> {
+        self.store_ref().count_live(self.now()).await
     }
 
     /// Deletes expired sessions. Returns how many went.
-    pub async fn sweep_expired(&self) -> sqlx::Result<u64> {
-        repository::delete_expired(&self.inner.pool, self.now()).await
+    pub async fn sweep_expired(&self) -> StoreResult<u64> {
+        self.store_ref().sweep_expired(self.now()).await
     }
 }
 

@@ -1,4 +1,4 @@
-//! `PgSessionStore`: actix-session's [`SessionStore`] seam, on [`Sessions`].
+//! `ActixSessionStore`: actix-session's [`SessionStore`] seam, on [`Sessions`].
 //!
 //! actix-session does what it does well: reading and verifying the signed cookie, setting or
 //! clearing it when a handler begins or ends a session, and giving handlers a `Session` whose
@@ -116,11 +116,11 @@ fn state_with<V: Serialize>(data: &AppData, env: &Envelope<V>) -> Result<State, 
 }
 
 #[derive(Clone)]
-pub struct PgSessionStore {
+pub struct ActixSessionStore {
     sessions: Sessions,
 }
 
-impl PgSessionStore {
+impl ActixSessionStore {
     pub fn new(sessions: Sessions) -> Self {
         Self { sessions }
     }
@@ -145,7 +145,7 @@ impl PgSessionStore {
     }
 }
 
-impl SessionStore for PgSessionStore {
+impl SessionStore for ActixSessionStore {
     async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
         let state = match self.sessions.load(session_key.as_ref()).await {
             Ok(Some(loaded)) if loaded.cached => state_with(

@@ -35,7 +35,7 @@ use actix_web::cookie::{Cookie, CookieJar};
 use ferris_login::{
     clock::{SharedClock, SystemClock},
     crypto::Keyring,
-    session::{NewSession, SessionCache, Sessions, StoredTokens, Timeouts},
+    session::{NewSession, PostgresStore, Sessions, StoredTokens, Timeouts},
     users,
 };
 use sqlx::{postgres::PgPoolOptions, Connection, PgConnection, PgPool};
@@ -261,14 +261,13 @@ impl Setup {
         let clock: SharedClock = Arc::new(SystemClock);
         let keys = Arc::new(Keyring::from_secrets([SECRET]));
         let store = Sessions::new(
-            pool.clone(),
+            Arc::new(PostgresStore::new(pool.clone())),
             clock.clone(),
             keys.clone(),
             Timeouts {
                 idle: Duration::from_secs(3600),
                 absolute: Duration::from_secs(8 * 3600),
             },
-            Arc::new(SessionCache::disabled()),
         );
         let user = shared::User {
             sub: "bench|1".into(),

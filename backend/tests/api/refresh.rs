@@ -240,9 +240,10 @@ async fn g08_a_hanging_refresh_holds_no_connection_and_ends_no_session() {
     eprintln!("sessions needing no refresh, while 20 refreshes hang: median {median:?}, slowest {slowest:?}");
     // Waiting on a hanging refresh would take the provider timeout (5 s), and a drained pool
     // its acquire timeout (3 s): nobody came near either. Typically every one is under
-    // 100 ms; the median must be, on a machine however loaded.
-    assert!(slowest < Duration::from_secs(1), "one waited {slowest:?}");
-    assert!(median < Duration::from_millis(100), "median {median:?}");
+    // 100 ms; the bounds leave room for a loaded 2-core machine (seen: a 126 ms median at a
+    // load of 9) and stay far below the 3 s a wait on the pool would take.
+    assert!(slowest < Duration::from_millis(1500), "one waited {slowest:?}");
+    assert!(median < Duration::from_millis(500), "median {median:?}");
     assert_eq!(ready, StatusCode::OK, "the pool never ran dry");
     for (status, took) in &due_answers {
         assert_eq!(*status, StatusCode::OK, "a provider outage ends no session");

@@ -1,7 +1,8 @@
 //! Two replicas as two backend OS processes on one database: a session cached by one is
 //! revoked there within 100 ms of a change made through the other (logout, back-channel
 //! logout, admin revocation, changed roles, a terminal refresh failure), and a replica that
-//! loses its listening connection stays correct and listens again.
+//! loses its listening connection stays correct and listens again. The logout, revocation and
+//! back-channel cases run with sessions in Redis too.
 
 use std::time::{Duration, Instant};
 
@@ -125,9 +126,53 @@ fn report(what: &str, delay: Duration) {
     );
 }
 
-#[tokio::test]
-async fn a_logout_on_one_replica_ends_the_session_cached_by_the_other() {
-    let pair = pair(&[], &[]).await;
+/// Sessions in Redis (`SESSION_STORE=redis`), under a key prefix of the test's own: both
+/// replicas share it, and hear each other's changes by Redis pub/sub.
+fn redis_store() -> Env {
+    let url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    vec![
+        ("SESSION_STORE", "redis".to_owned()),
+        ("SESSION_REDIS_URL", url),
+        (
+            "SESSION_REDIS_PREFIX",
+            format!("ferris-test:{}:", uuid::Uuid::new_v4().simple()),
+        ),
+    ]
+}
+
+/// Two tests of one case: sessions in PostgreSQL (the default), and in Redis.
+macro_rules! on_both_stores {
+    ($postgres:ident, $redis:ident, $case:ident) => {
+        #[tokio::test]
+        async fn $postgres() {
+            $case(&[]).await
+        }
+
+        #[tokio::test]
+        async fn $redis() {
+            $case(&redis_store()).await
+        }
+    };
+}
+
+on_both_stores!(
+    a_logout_on_one_replica_ends_the_session_cached_by_the_other,
+    with_redis_a_logout_on_one_replica_ends_the_session_cached_by_the_other,
+    logout_case
+);
+on_both_stores!(
+    an_admin_revocation_on_one_replica_ends_sessions_cached_by_the_other,
+    with_redis_an_admin_revocation_on_one_replica_ends_sessions_cached_by_the_other,
+    admin_revocation_case
+);
+on_both_stores!(
+    a_back_channel_logout_received_by_one_replica_reaches_the_other,
+    with_redis_a_back_channel_logout_received_by_one_replica_reaches_the_other,
+    back_channel_case
+);
+
+async fn logout_case(store: &[(&'static str, String)]) {
+    let pair = pair(store, store).await;
     let browser = Browser::new();
     pair.login(&browser, "alice").await;
     let old_cookie = pair.cached_on_b(&browser).await;
@@ -140,9 +185,8 @@ async fn a_logout_on_one_replica_ends_the_session_cached_by_the_other() {
     );
 }
 
-#[tokio::test]
-async fn an_admin_revocation_on_one_replica_ends_sessions_cached_by_the_other() {
-    let pair = pair(&[], &[]).await;
+async fn admin_revocation_case(store: &[(&'static str, String)]) {
+    let pair = pair(store, store).await;
     let (alice, bob) = (Browser::new(), Browser::new());
     pair.login(&alice, "alice").await;
     pair.login(&bob, "bob").await;
@@ -170,9 +214,8 @@ async fn an_admin_revocation_on_one_replica_ends_sessions_cached_by_the_other() 
     assert_eq!(pair.b.me(&alice).await, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn a_back_channel_logout_received_by_one_replica_reaches_the_other() {
-    let pair = pair(&[], &[]).await;
+async fn back_channel_case(store: &[(&'static str, String)]) {
+    let pair = pair(store, store).await;
     let browser = Browser::new();
     pair.login(&browser, "alice").await;
     let on_b = pair.cached_on_b(&browser).await;

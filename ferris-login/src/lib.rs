@@ -94,6 +94,15 @@ mod hooks;
 /// `RedisStore` with the `redis` feature) and the cache layer over them
 /// ([`CachedStore`](store::CachedStore)). Pick one with `SESSION_STORE` or
 /// [`AuthBuilder::store`].
+///
+/// What every store guarantees (the contract suite, `ferris-login/tests/store_contract.rs`,
+/// holds each to it):
+/// - a record is found by its cookie's hash or its public id only while both its deadlines
+///   are ahead of the `now` the caller passes;
+/// - every change returns the cookie hashes it touched, so a cache in this process drops them
+///   at once, and tells the other processes through the store's change feed if it has one;
+/// - the refresh lease is claimed by one caller at a time, and refreshed tokens are stored
+///   only if the record's tokens are still at the version the caller started from.
 pub mod store {
     pub use crate::session::{
         cache::{CacheSettings, KeyHash, SessionCache},

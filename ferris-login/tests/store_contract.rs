@@ -212,76 +212,133 @@ fn now() -> OffsetDateTime {
     t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap()
 }
 
-every_store!(a_session_is_found_by_its_hash_and_id_until_a_deadline_passes, |f| {
-    let t0 = now();
-    let user = f.user("ada").await;
-    let new = record(user, "ada", None, t0);
-    let (hash, id) = (new.hash, new.id);
-    let (view, replaced) = f.store.create(new, &[]).await.unwrap();
-    assert!(replaced.is_empty());
-    assert_eq!(view.id, id);
-    assert_eq!(view.user.name.as_deref(), Some("ada"), "{:?}", f.kind);
+every_store!(
+    a_session_is_found_by_its_hash_and_id_until_a_deadline_passes,
+    |f| {
+        let t0 = now();
+        let user = f.user("ada").await;
+        let new = record(user, "ada", None, t0);
+        let (hash, id) = (new.hash, new.id);
+        let (view, replaced) = f.store.create(new, &[]).await.unwrap();
+        assert!(replaced.is_empty());
+        assert_eq!(view.id, id);
+        assert_eq!(view.user.name.as_deref(), Some("ada"), "{:?}", f.kind);
 
-    let found = f.store.live_by_hash(&hash, t0).await.unwrap().unwrap();
-    assert_eq!(*found, view, "{:?}", f.kind);
-    assert_eq!(f.store.live_by_id(id, t0).await.unwrap(), Some(view.clone()));
-    assert!(f.store.live_by_hash(&rand_hash(), t0).await.unwrap().is_none());
+        let found = f.store.live_by_hash(&hash, t0).await.unwrap().unwrap();
+        assert_eq!(*found, view, "{:?}", f.kind);
+        assert_eq!(
+            f.store.live_by_id(id, t0).await.unwrap(),
+            Some(view.clone())
+        );
+        assert!(f
+            .store
+            .live_by_hash(&rand_hash(), t0)
+            .await
+            .unwrap()
+            .is_none());
 
-    let idle_over = t0 + IDLE + time::Duration::seconds(1);
-    assert!(f.store.live_by_hash(&hash, idle_over).await.unwrap().is_none(), "{:?}", f.kind);
-    assert!(f.store.live_by_id(id, idle_over).await.unwrap().is_none());
-    assert!(f.store.sealed(id, idle_over).await.unwrap().is_none());
-    let sealed = f.store.sealed(id, t0).await.unwrap().unwrap();
-    assert_eq!(sealed.tokens.as_deref(), Some("sealed-tokens"));
-    assert_eq!(sealed.version, 0);
-});
+        let idle_over = t0 + IDLE + time::Duration::seconds(1);
+        assert!(
+            f.store
+                .live_by_hash(&hash, idle_over)
+                .await
+                .unwrap()
+                .is_none(),
+            "{:?}",
+            f.kind
+        );
+        assert!(f.store.live_by_id(id, idle_over).await.unwrap().is_none());
+        assert!(f.store.sealed(id, idle_over).await.unwrap().is_none());
+        let sealed = f.store.sealed(id, t0).await.unwrap().unwrap();
+        assert_eq!(sealed.tokens.as_deref(), Some("sealed-tokens"));
+        assert_eq!(sealed.version, 0);
+    }
+);
 
-every_store!(use_slides_the_idle_deadline_never_back_and_never_past_the_absolute_one, |f| {
-    let t0 = now();
-    let user = f.user("ada").await;
-    let new = record(user, "ada", None, t0);
-    let (hash, id) = (new.hash, new.id);
-    f.store.create(new, &[]).await.unwrap();
+every_store!(
+    use_slides_the_idle_deadline_never_back_and_never_past_the_absolute_one,
+    |f| {
+        let t0 = now();
+        let user = f.user("ada").await;
+        let new = record(user, "ada", None, t0);
+        let (hash, id) = (new.hash, new.id);
+        f.store.create(new, &[]).await.unwrap();
 
-    let t1 = t0 + time::Duration::minutes(5);
-    let (touched_hash, view) = f.store.touch(id, t1, t1 + IDLE).await.unwrap().unwrap();
-    assert_eq!(touched_hash, hash);
-    assert_eq!(view.idle_expires_at, t1 + IDLE, "{:?}", f.kind);
-    assert_eq!(view.last_seen_at, t1);
-    // Alive past the first idle deadline, from the cache or not.
-    let t2 = t0 + IDLE + time::Duration::minutes(1);
-    assert!(f.store.live_by_hash(&hash, t2).await.unwrap().is_some(), "{:?}", f.kind);
+        let t1 = t0 + time::Duration::minutes(5);
+        let (touched_hash, view) = f.store.touch(id, t1, t1 + IDLE).await.unwrap().unwrap();
+        assert_eq!(touched_hash, hash);
+        assert_eq!(view.idle_expires_at, t1 + IDLE, "{:?}", f.kind);
+        assert_eq!(view.last_seen_at, t1);
+        // Alive past the first idle deadline, from the cache or not.
+        let t2 = t0 + IDLE + time::Duration::minutes(1);
+        assert!(
+            f.store.live_by_hash(&hash, t2).await.unwrap().is_some(),
+            "{:?}",
+            f.kind
+        );
 
-    // Never back.
-    let (_, view) = f.store.touch(id, t1, t0 + IDLE).await.unwrap().unwrap();
-    assert_eq!(view.idle_expires_at, t1 + IDLE);
-    // Never past the absolute deadline.
-    let past_absolute = t0 + ABSOLUTE + IDLE;
-    let (_, view) = f.store.touch(id, t1, past_absolute).await.unwrap().unwrap();
-    assert_eq!(view.idle_expires_at, t0 + ABSOLUTE, "{:?}", f.kind);
-    // A gone session is not touched.
-    assert!(f.store.touch(id, t0 + ABSOLUTE, t0 + ABSOLUTE + IDLE).await.unwrap().is_none());
-});
+        // Never back.
+        let (_, view) = f.store.touch(id, t1, t0 + IDLE).await.unwrap().unwrap();
+        assert_eq!(view.idle_expires_at, t1 + IDLE);
+        // Never past the absolute deadline.
+        let past_absolute = t0 + ABSOLUTE + IDLE;
+        let (_, view) = f.store.touch(id, t1, past_absolute).await.unwrap().unwrap();
+        assert_eq!(view.idle_expires_at, t0 + ABSOLUTE, "{:?}", f.kind);
+        // A gone session is not touched.
+        assert!(f
+            .store
+            .touch(id, t0 + ABSOLUTE, t0 + ABSOLUTE + IDLE)
+            .await
+            .unwrap()
+            .is_none());
+    }
+);
 
-every_store!(the_apps_data_is_kept_with_a_live_session_and_nowhere_else, |f| {
-    let t0 = now();
-    let user = f.user("ada").await;
-    let new = record(user, "ada", None, t0);
-    let (hash, id) = (new.hash, new.id);
-    f.store.create(new, &[]).await.unwrap();
-    let mut data = serde_json::Map::new();
-    data.insert("cart".into(), serde_json::json!(["book"]));
+every_store!(
+    the_apps_data_is_kept_with_a_live_session_and_nowhere_else,
+    |f| {
+        let t0 = now();
+        let user = f.user("ada").await;
+        let new = record(user, "ada", None, t0);
+        let (hash, id) = (new.hash, new.id);
+        f.store.create(new, &[]).await.unwrap();
+        let mut data = serde_json::Map::new();
+        data.insert("cart".into(), serde_json::json!(["book"]));
 
-    // Read first, so a cache holds the old view: the change must not be hidden by it.
-    assert!(f.store.live_by_hash(&hash, t0).await.unwrap().unwrap().app_data.is_empty());
-    assert_eq!(f.store.set_app_data(&hash, &data, t0).await.unwrap(), vec![hash]);
-    let found = f.store.live_by_hash(&hash, t0).await.unwrap().unwrap();
-    assert_eq!(found.app_data, data, "{:?}", f.kind);
+        // Read first, so a cache holds the old view: the change must not be hidden by it.
+        assert!(f
+            .store
+            .live_by_hash(&hash, t0)
+            .await
+            .unwrap()
+            .unwrap()
+            .app_data
+            .is_empty());
+        assert_eq!(
+            f.store.set_app_data(&hash, &data, t0).await.unwrap(),
+            vec![hash]
+        );
+        let found = f.store.live_by_hash(&hash, t0).await.unwrap().unwrap();
+        assert_eq!(found.app_data, data, "{:?}", f.kind);
 
-    f.store.end(Ending::ById(id)).await.unwrap();
-    assert!(f.store.set_app_data(&hash, &data, t0).await.unwrap().is_empty(), "{:?}", f.kind);
-    assert!(f.store.set_app_data(&rand_hash(), &data, t0).await.unwrap().is_empty());
-});
+        f.store.end(Ending::ById(id)).await.unwrap();
+        assert!(
+            f.store
+                .set_app_data(&hash, &data, t0)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{:?}",
+            f.kind
+        );
+        assert!(f
+            .store
+            .set_app_data(&rand_hash(), &data, t0)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+);
 
 every_store!(each_ending_ends_exactly_the_sessions_it_names, |f| {
     let t0 = now();
@@ -317,25 +374,86 @@ every_store!(each_ending_ends_exactly_the_sessions_it_names, |f| {
         which
     };
 
-    let by_sid = Ending::ProviderSession { issuer: "https://idp/", sid: "sid-1", subject: Some("ada") };
-    assert_eq!(ended(f.store.end(by_sid).await.unwrap()), [0, 1], "{:?}", f.kind);
-    let other_issuer = Ending::ProviderSession { issuer: "https://other/", sid: "sid-1", subject: None };
+    let by_sid = Ending::ProviderSession {
+        issuer: "https://idp/",
+        sid: "sid-1",
+        subject: Some("ada"),
+    };
+    assert_eq!(
+        ended(f.store.end(by_sid).await.unwrap()),
+        [0, 1],
+        "{:?}",
+        f.kind
+    );
+    let other_issuer = Ending::ProviderSession {
+        issuer: "https://other/",
+        sid: "sid-1",
+        subject: None,
+    };
     assert!(f.store.end(other_issuer).await.unwrap().is_empty());
-    let not_own = Ending::Own { user_id: ada, id: made[4].1 };
-    assert!(f.store.end(not_own).await.unwrap().is_empty(), "{:?}", f.kind);
-    let own = Ending::Own { user_id: bob, id: made[4].1 };
+    let not_own = Ending::Own {
+        user_id: ada,
+        id: made[4].1,
+    };
+    assert!(
+        f.store.end(not_own).await.unwrap().is_empty(),
+        "{:?}",
+        f.kind
+    );
+    let own = Ending::Own {
+        user_id: bob,
+        id: made[4].1,
+    };
     assert_eq!(ended(f.store.end(own).await.unwrap()), [4]);
-    let all_but = Ending::AllOfUser { user_id: bob, keep: Some(made[5].1) };
-    assert_eq!(ended(f.store.end(all_but).await.unwrap()), [3], "{:?}", f.kind);
-    let before = Ending::Subject { issuer: "https://idp/", subject: "ada", created_before: t0 - time::Duration::seconds(1) };
-    assert!(f.store.end(before).await.unwrap().is_empty(), "created after: kept");
-    let subject = Ending::Subject { issuer: "https://idp/", subject: "ada", created_before: t0 };
-    assert_eq!(ended(f.store.end(subject).await.unwrap()), [2, 6], "{:?}", f.kind);
-    assert_eq!(ended(f.store.end(Ending::ByHash(&made[5].0)).await.unwrap()), [5]);
-    assert!(f.store.end(Ending::ById(made[5].1)).await.unwrap().is_empty(), "ends once");
+    let all_but = Ending::AllOfUser {
+        user_id: bob,
+        keep: Some(made[5].1),
+    };
+    assert_eq!(
+        ended(f.store.end(all_but).await.unwrap()),
+        [3],
+        "{:?}",
+        f.kind
+    );
+    let before = Ending::Subject {
+        issuer: "https://idp/",
+        subject: "ada",
+        created_before: t0 - time::Duration::seconds(1),
+    };
+    assert!(
+        f.store.end(before).await.unwrap().is_empty(),
+        "created after: kept"
+    );
+    let subject = Ending::Subject {
+        issuer: "https://idp/",
+        subject: "ada",
+        created_before: t0,
+    };
+    assert_eq!(
+        ended(f.store.end(subject).await.unwrap()),
+        [2, 6],
+        "{:?}",
+        f.kind
+    );
+    assert_eq!(
+        ended(f.store.end(Ending::ByHash(&made[5].0)).await.unwrap()),
+        [5]
+    );
+    assert!(
+        f.store
+            .end(Ending::ById(made[5].1))
+            .await
+            .unwrap()
+            .is_empty(),
+        "ends once"
+    );
 
     for i in 0..made.len() {
-        assert!(!live(f.store.clone(), i, made.clone()).await, "{:?}: {i} still live", f.kind);
+        assert!(
+            !live(f.store.clone(), i, made.clone()).await,
+            "{:?}: {i} still live",
+            f.kind
+        );
     }
 });
 
@@ -365,42 +483,101 @@ fn refreshed(name: &str) -> RefreshedRecord {
     }
 }
 
-every_store!(the_refresh_lease_is_claimed_once_and_the_swap_checks_the_version, |f| {
-    let t0 = now();
-    let user = f.user("ada").await;
-    let new = record(user, "ada", None, t0);
-    let (hash, id) = (new.hash, new.id);
-    f.store.create(new, &[]).await.unwrap();
-    let terms = |now, buffer| LeaseTerms { now, buffer, lease: Duration::from_secs(30) };
+every_store!(
+    the_refresh_lease_is_claimed_once_and_the_swap_checks_the_version,
+    |f| {
+        let t0 = now();
+        let user = f.user("ada").await;
+        let new = record(user, "ada", None, t0);
+        let (hash, id) = (new.hash, new.id);
+        f.store.create(new, &[]).await.unwrap();
+        let terms = |now, buffer| LeaseTerms {
+            now,
+            buffer,
+            lease: Duration::from_secs(30),
+        };
 
-    // Not due: the token lives 10 more minutes, the buffer is 1.
-    let not_due = f.store.claim_refresh(id, terms(t0, Duration::from_secs(60))).await.unwrap();
-    assert_eq!(not_due, Err(NoLease::NotDue), "{:?}", f.kind);
-    // Due (past half its life): claimed once; a second claim finds the lease.
-    let due_at = t0 + time::Duration::minutes(6);
-    let claimed = f.store.claim_refresh(id, terms(due_at, Duration::from_secs(300))).await.unwrap();
-    let sealed = claimed.expect("claimed");
-    assert_eq!(sealed.version, 0);
-    let again = f.store.claim_refresh(id, terms(due_at, Duration::from_secs(300))).await.unwrap();
-    assert!(matches!(again, Err(NoLease::Leased(_))), "{:?}: {again:?}", f.kind);
+        // Not due: the token lives 10 more minutes, the buffer is 1.
+        let not_due = f
+            .store
+            .claim_refresh(id, terms(t0, Duration::from_secs(60)))
+            .await
+            .unwrap();
+        assert_eq!(not_due, Err(NoLease::NotDue), "{:?}", f.kind);
+        // Due (past half its life): claimed once; a second claim finds the lease.
+        let due_at = t0 + time::Duration::minutes(6);
+        let claimed = f
+            .store
+            .claim_refresh(id, terms(due_at, Duration::from_secs(300)))
+            .await
+            .unwrap();
+        let sealed = claimed.expect("claimed");
+        assert_eq!(sealed.version, 0);
+        let again = f
+            .store
+            .claim_refresh(id, terms(due_at, Duration::from_secs(300)))
+            .await
+            .unwrap();
+        assert!(
+            matches!(again, Err(NoLease::Leased(_))),
+            "{:?}: {again:?}",
+            f.kind
+        );
 
-    // Read, so a cache holds the claims before the refresh.
-    assert_eq!(f.store.live_by_hash(&hash, due_at).await.unwrap().unwrap().user.name.as_deref(), Some("ada"));
-    let stored = f.store.store_refreshed(id, 0, &refreshed("ada2")).await.unwrap();
-    assert_eq!(stored, vec![hash], "{:?}", f.kind);
-    let lost = f.store.store_refreshed(id, 0, &refreshed("stale")).await.unwrap();
-    assert!(lost.is_empty(), "{:?}: a stale version must lose", f.kind);
-    let view = f.store.live_by_hash(&hash, due_at).await.unwrap().unwrap();
-    assert_eq!(view.user.name.as_deref(), Some("ada2"), "{:?}", f.kind);
-    let sealed = f.store.sealed(id, due_at).await.unwrap().unwrap();
-    assert_eq!((sealed.version, sealed.tokens.as_deref()), (1, Some("sealed-tokens-ada2")));
+        // Read, so a cache holds the claims before the refresh.
+        assert_eq!(
+            f.store
+                .live_by_hash(&hash, due_at)
+                .await
+                .unwrap()
+                .unwrap()
+                .user
+                .name
+                .as_deref(),
+            Some("ada")
+        );
+        let stored = f
+            .store
+            .store_refreshed(id, 0, &refreshed("ada2"))
+            .await
+            .unwrap();
+        assert_eq!(stored, vec![hash], "{:?}", f.kind);
+        let lost = f
+            .store
+            .store_refreshed(id, 0, &refreshed("stale"))
+            .await
+            .unwrap();
+        assert!(lost.is_empty(), "{:?}: a stale version must lose", f.kind);
+        let view = f.store.live_by_hash(&hash, due_at).await.unwrap().unwrap();
+        assert_eq!(view.user.name.as_deref(), Some("ada2"), "{:?}", f.kind);
+        let sealed = f.store.sealed(id, due_at).await.unwrap().unwrap();
+        assert_eq!(
+            (sealed.version, sealed.tokens.as_deref()),
+            (1, Some("sealed-tokens-ada2"))
+        );
 
-    // Ending at a stale version does nothing; at the current one it ends.
-    assert!(f.store.end(Ending::AtVersion(id, 0)).await.unwrap().is_empty(), "{:?}", f.kind);
-    assert_eq!(f.store.end(Ending::AtVersion(id, 1)).await.unwrap(), vec![hash]);
-    let gone = f.store.claim_refresh(id, terms(due_at, Duration::from_secs(300))).await.unwrap();
-    assert_eq!(gone, Err(NoLease::Ended));
-});
+        // Ending at a stale version does nothing; at the current one it ends.
+        assert!(
+            f.store
+                .end(Ending::AtVersion(id, 0))
+                .await
+                .unwrap()
+                .is_empty(),
+            "{:?}",
+            f.kind
+        );
+        assert_eq!(
+            f.store.end(Ending::AtVersion(id, 1)).await.unwrap(),
+            vec![hash]
+        );
+        let gone = f
+            .store
+            .claim_refresh(id, terms(due_at, Duration::from_secs(300)))
+            .await
+            .unwrap();
+        assert_eq!(gone, Err(NoLease::Ended));
+    }
+);
 
 every_store!(a_failed_refresh_backs_off_exponentially, |f| {
     let t0 = now();
@@ -409,25 +586,72 @@ every_store!(a_failed_refresh_backs_off_exponentially, |f| {
     let id = new.id;
     f.store.create(new, &[]).await.unwrap();
     let due_at = t0 + time::Duration::minutes(6);
-    let terms = LeaseTerms { now: due_at, buffer: Duration::from_secs(300), lease: Duration::from_secs(30) };
-    let backoff = Backoff { now: due_at, base: Duration::from_secs(5), cap: Duration::from_secs(300) };
+    let terms = LeaseTerms {
+        now: due_at,
+        buffer: Duration::from_secs(300),
+        lease: Duration::from_secs(30),
+    };
+    let backoff = Backoff {
+        now: due_at,
+        base: Duration::from_secs(5),
+        cap: Duration::from_secs(300),
+    };
 
-    f.store.claim_refresh(id, terms).await.unwrap().expect("claimed");
-    assert_eq!(f.store.record_refresh_failure(id, 0, backoff).await.unwrap().len(), 1);
+    f.store
+        .claim_refresh(id, terms)
+        .await
+        .unwrap()
+        .expect("claimed");
+    assert_eq!(
+        f.store
+            .record_refresh_failure(id, 0, backoff)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let refused = f.store.claim_refresh(id, terms).await.unwrap();
-    assert_eq!(refused, Err(NoLease::BackingOff(due_at + time::Duration::seconds(5))), "{:?}", f.kind);
+    assert_eq!(
+        refused,
+        Err(NoLease::BackingOff(due_at + time::Duration::seconds(5))),
+        "{:?}",
+        f.kind
+    );
     let view = f.store.live_by_id(id, due_at).await.unwrap().unwrap();
-    assert_eq!(view.refresh_retry_at, Some(due_at + time::Duration::seconds(5)));
+    assert_eq!(
+        view.refresh_retry_at,
+        Some(due_at + time::Duration::seconds(5))
+    );
 
     // After the wait it is claimed again; a second failure waits twice as long.
-    let later = LeaseTerms { now: due_at + time::Duration::seconds(6), ..terms };
-    f.store.claim_refresh(id, later).await.unwrap().expect("claimed after the back-off");
-    let second = Backoff { now: later.now, ..backoff };
+    let later = LeaseTerms {
+        now: due_at + time::Duration::seconds(6),
+        ..terms
+    };
+    f.store
+        .claim_refresh(id, later)
+        .await
+        .unwrap()
+        .expect("claimed after the back-off");
+    let second = Backoff {
+        now: later.now,
+        ..backoff
+    };
     f.store.record_refresh_failure(id, 0, second).await.unwrap();
     let view = f.store.live_by_id(id, later.now).await.unwrap().unwrap();
-    assert_eq!(view.refresh_retry_at, Some(later.now + time::Duration::seconds(10)), "{:?}", f.kind);
+    assert_eq!(
+        view.refresh_retry_at,
+        Some(later.now + time::Duration::seconds(10)),
+        "{:?}",
+        f.kind
+    );
     // A stale version records nothing.
-    assert!(f.store.record_refresh_failure(id, 7, second).await.unwrap().is_empty());
+    assert!(f
+        .store
+        .record_refresh_failure(id, 7, second)
+        .await
+        .unwrap()
+        .is_empty());
 });
 
 every_store!(listings_show_live_sessions_in_their_order_and_count, |f| {
@@ -444,13 +668,27 @@ every_store!(listings_show_live_sessions_in_their_order_and_count, |f| {
     // The first is used after the second: it leads the user's list.
     let t1 = t0 + time::Duration::minutes(2);
     f.store.touch(first_id, t1, t1 + IDLE).await.unwrap();
-    let mine: Vec<SessionId> = f.store.list_for_user(ada, t1).await.unwrap().iter().map(|l| l.id).collect();
+    let mine: Vec<SessionId> = f
+        .store
+        .list_for_user(ada, t1)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.id)
+        .collect();
     assert_eq!(mine, [first_id, second_id], "{:?}", f.kind);
     let listed = f.store.list_for_user(ada, t1).await.unwrap();
     assert_eq!(listed[0].user_agent.as_deref(), Some("test-agent"));
 
     // The admin's list: by name (ada, then bob), newest login first within a user.
-    let all: Vec<String> = f.store.list_live(t1, 10).await.unwrap().iter().map(|l| l.user.sub.clone()).collect();
+    let all: Vec<String> = f
+        .store
+        .list_live(t1, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.user.sub.clone())
+        .collect();
     assert_eq!(all, ["ada", "ada", "bob"], "{:?}", f.kind);
     assert_eq!(f.store.list_live(t1, 10).await.unwrap()[0].id, second_id);
     assert_eq!(f.store.list_live(t1, 2).await.unwrap().len(), 2);
@@ -462,39 +700,60 @@ every_store!(listings_show_live_sessions_in_their_order_and_count, |f| {
     assert_eq!(f.store.list_live(t2, 10).await.unwrap().len(), 1);
     f.store.sweep_expired(t2).await.unwrap();
     assert_eq!(f.store.count_live(t2).await.unwrap(), 1, "{:?}", f.kind);
-    let mine: Vec<SessionId> = f.store.list_for_user(ada, t2).await.unwrap().iter().map(|l| l.id).collect();
+    let mine: Vec<SessionId> = f
+        .store
+        .list_for_user(ada, t2)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.id)
+        .collect();
     assert_eq!(mine, [first_id]);
 });
 
-every_store!(a_change_made_through_one_replica_is_seen_through_another, |f| {
-    let t0 = now();
-    let user = f.user("ada").await;
-    let other = f.replica().await;
-    let new = record(user, "ada", None, t0);
-    let (hash, id) = (new.hash, new.id);
-    f.store.create(new, &[]).await.unwrap();
-    // The other replica reads it (a cache keeps it), then this one changes and ends it.
-    assert!(other.live_by_hash(&hash, t0).await.unwrap().is_some());
-    let mut data = serde_json::Map::new();
-    data.insert("theme".into(), serde_json::json!("dark"));
-    f.store.set_app_data(&hash, &data, t0).await.unwrap();
-    let mut seen = false;
-    for _ in 0..50 {
-        if other.live_by_hash(&hash, t0).await.unwrap().unwrap().app_data == data {
-            seen = true;
-            break;
+every_store!(
+    a_change_made_through_one_replica_is_seen_through_another,
+    |f| {
+        let t0 = now();
+        let user = f.user("ada").await;
+        let other = f.replica().await;
+        let new = record(user, "ada", None, t0);
+        let (hash, id) = (new.hash, new.id);
+        f.store.create(new, &[]).await.unwrap();
+        // The other replica reads it (a cache keeps it), then this one changes and ends it.
+        assert!(other.live_by_hash(&hash, t0).await.unwrap().is_some());
+        let mut data = serde_json::Map::new();
+        data.insert("theme".into(), serde_json::json!("dark"));
+        f.store.set_app_data(&hash, &data, t0).await.unwrap();
+        let mut seen = false;
+        for _ in 0..50 {
+            if other
+                .live_by_hash(&hash, t0)
+                .await
+                .unwrap()
+                .unwrap()
+                .app_data
+                == data
+            {
+                seen = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(seen, "{:?}: the other replica kept the old data", f.kind);
-    f.store.end(Ending::ById(id)).await.unwrap();
-    let mut gone = false;
-    for _ in 0..50 {
-        if other.live_by_hash(&hash, t0).await.unwrap().is_none() {
-            gone = true;
-            break;
+        assert!(seen, "{:?}: the other replica kept the old data", f.kind);
+        f.store.end(Ending::ById(id)).await.unwrap();
+        let mut gone = false;
+        for _ in 0..50 {
+            if other.live_by_hash(&hash, t0).await.unwrap().is_none() {
+                gone = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(
+            gone,
+            "{:?}: the other replica still serves an ended session",
+            f.kind
+        );
     }
-    assert!(gone, "{:?}: the other replica still serves an ended session", f.kind);
-});
+);

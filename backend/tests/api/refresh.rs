@@ -242,7 +242,10 @@ async fn g08_a_hanging_refresh_holds_no_connection_and_ends_no_session() {
     // its acquire timeout (3 s): nobody came near either. Typically every one is under
     // 100 ms; the bounds leave room for a loaded 2-core machine (seen: a 126 ms median at a
     // load of 9) and stay far below the 3 s a wait on the pool would take.
-    assert!(slowest < Duration::from_millis(1500), "one waited {slowest:?}");
+    assert!(
+        slowest < Duration::from_millis(1500),
+        "one waited {slowest:?}"
+    );
     assert!(median < Duration::from_millis(500), "median {median:?}");
     assert_eq!(ready, StatusCode::OK, "the pool never ran dry");
     for (status, took) in &due_answers {

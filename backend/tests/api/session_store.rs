@@ -9,8 +9,8 @@ use ferris_login::{
     clock::ManualClock,
     crypto::Keyring,
     session::{
-        sessions::NoLease,
         actix_store::{self as store, Envelope},
+        sessions::NoLease,
         ActixSessionStore, CacheSettings, CachedStore, NewSession, PostgresStore, SessionId,
         SessionView, Sessions, Store, StoredTokens, Timeouts,
     },
@@ -432,7 +432,10 @@ both!(provider_sessions_end_by_sid_and_subject, |f| {
         .await
         .unwrap();
     assert_eq!(someone_else, 0);
-    assert!(view(&f, &key).await.is_some(), "another subject's sid ends nothing");
+    assert!(
+        view(&f, &key).await.is_some(),
+        "another subject's sid ends nothing"
+    );
     let ended = f
         .sessions
         .end_provider_session("https://idp/", "sid-of-sub-1", Some("sub-1"))

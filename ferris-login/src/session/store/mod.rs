@@ -234,7 +234,7 @@ impl Backoff {
 /// may have missed one, and [`SessionCache::invalidate`] for each change.
 pub type ChangeFeed = BoxFuture<'static, ()>;
 
-/// Where sessions live. See the [module](self) for what every implementation guarantees.
+/// Where sessions live. See [`crate::store`] for what every implementation guarantees.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Stores a new session, ending `replacing` (the browser's previous sessions) in the same

@@ -2,7 +2,12 @@
 //! and [`Auth::start`] (the one call that talks to the database and the provider, and starts
 //! the background tasks). [`StartError`] says what went wrong, by name.
 
-use std::{future::Future, net::TcpListener, sync::Arc};
+#[cfg(feature = "prometheus")]
+use std::net::TcpListener;
+use std::{future::Future, sync::Arc};
+
+#[cfg(feature = "prometheus")]
+use crate::metrics;
 
 use actix_web::web;
 use openidconnect::core::CoreJwsSigningAlgorithm;
@@ -16,7 +21,6 @@ use crate::{
     crypto::Keyring,
     database::{self, database_options, direct_options, pool_options, LIBRARY_MIGRATIONS},
     hooks::{Hooks, Login, Refusal, SessionUpdate},
-    metrics,
     oidc::{http::ProviderHttp, ProviderHandle},
     rate_limit::RateLimits,
     security_headers::SecurityHeaders,
@@ -336,23 +340,8 @@ impl Auth {
         }
         let sessions = inner.sessions.get_ref().clone();
         let pool = inner.state.pool.clone();
-        if let Some(addr) = config.metrics_addr {
-            let listener =
-                TcpListener::bind(addr).map_err(|source| StartError::Metrics { addr, source })?;
-            let port = listener
-                .local_addr()
-                .map_err(|source| StartError::Metrics { addr, source })?
-                .port();
-            let sources = metrics::Sources {
-                sessions: sessions.clone(),
-                pool: pool.clone(),
-                refresher: inner.refresher.clone().into_inner(),
-            };
-            let server = metrics::server(listener, sources)
-                .map_err(|source| StartError::Metrics { addr, source })?;
-            let _ = inner.metrics_port.set(port);
-            *inner.metrics.lock().await = Some(server);
-        }
+        #[cfg(feature = "prometheus")]
+        self.start_metrics(&sessions, &pool).await?;
         let mut background = inner.background.lock().await;
         background.push(tokio::spawn(sweeper::run(
             sessions,
@@ -373,6 +362,31 @@ impl Auth {
             }
         }
         *started = true;
+        Ok(())
+    }
+
+    /// The metrics listener, with `METRICS_ADDR`.
+    #[cfg(feature = "prometheus")]
+    async fn start_metrics(&self, sessions: &Sessions, pool: &PgPool) -> Result<(), StartError> {
+        let inner = &self.inner;
+        let config = &inner.config;
+        if let Some(addr) = config.metrics_addr {
+            let listener =
+                TcpListener::bind(addr).map_err(|source| StartError::Metrics { addr, source })?;
+            let port = listener
+                .local_addr()
+                .map_err(|source| StartError::Metrics { addr, source })?
+                .port();
+            let sources = metrics::Sources {
+                sessions: sessions.clone(),
+                pool: pool.clone(),
+                refresher: inner.refresher.clone().into_inner(),
+            };
+            let server = metrics::server(listener, sources)
+                .map_err(|source| StartError::Metrics { addr, source })?;
+            let _ = inner.metrics_port.set(port);
+            *inner.metrics.lock().await = Some(server);
+        }
         Ok(())
     }
 

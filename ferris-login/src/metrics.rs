@@ -17,32 +17,45 @@
 //! | `bff_rate_limited_total` | counter | |
 //!
 //! Label values are bounded sets (route patterns, error codes), never paths, ids or users.
+//!
+//! The counters go through the `metrics` facade (nothing is recorded without a recorder); the
+//! Prometheus exporter and its listener are the `prometheus` feature (on by default): an app
+//! with metrics of its own turns it off and installs its own recorder.
 
+#[cfg(feature = "prometheus")]
 use std::{
     net::TcpListener,
     sync::{Arc, OnceLock},
-    time::Instant,
 };
+use std::time::Instant;
 
-use ::metrics::{counter, gauge, histogram};
+#[cfg(feature = "prometheus")]
+use ::metrics::gauge;
+use ::metrics::{counter, histogram};
+#[cfg(feature = "prometheus")]
+use actix_web::{dev::Server, web, App, HttpResponse, HttpServer};
 use actix_web::{
     body::MessageBody,
-    dev::{Server, ServiceRequest, ServiceResponse},
+    dev::{ServiceRequest, ServiceResponse},
     middleware::Next,
-    web, App, HttpResponse, HttpServer,
 };
+#[cfg(feature = "prometheus")]
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+#[cfg(feature = "prometheus")]
 use sqlx::PgPool;
 
+#[cfg(feature = "prometheus")]
 use crate::session::{Refresher, SessionCache, Sessions};
 
 /// Request and provider latencies: 1 ms to 10 s.
+#[cfg(feature = "prometheus")]
 const LATENCY_BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
 ];
 
 /// The process's recorder, installed the first time metrics are asked for (a process has one
 /// global recorder; several apps in one process, as in tests, share it).
+#[cfg(feature = "prometheus")]
 fn handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
@@ -55,6 +68,7 @@ fn handle() -> &'static PrometheusHandle {
 }
 
 /// What a scrape reads at the moment it happens.
+#[cfg(feature = "prometheus")]
 #[derive(Clone)]
 pub struct Sources {
     pub sessions: Sessions,
@@ -62,6 +76,7 @@ pub struct Sources {
     pub refresher: Arc<Refresher>,
 }
 
+#[cfg(feature = "prometheus")]
 impl Sources {
     async fn observe(&self) {
         match self.sessions.count_live().await {
@@ -91,6 +106,7 @@ impl Sources {
     }
 }
 
+#[cfg(feature = "prometheus")]
 async fn scrape(sources: web::Data<Sources>) -> HttpResponse {
     sources.observe().await;
     let handle = handle();
@@ -101,6 +117,7 @@ async fn scrape(sources: web::Data<Sources>) -> HttpResponse {
 }
 
 /// The metrics listener: `GET /metrics` and nothing else.
+#[cfg(feature = "prometheus")]
 pub fn server(listener: TcpListener, sources: Sources) -> std::io::Result<Server> {
     handle();
     let sources = web::Data::new(sources);

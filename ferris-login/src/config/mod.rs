@@ -505,6 +505,12 @@ impl Config {
                 })?),
                 None => None,
             };
+        if metrics_addr.is_some() && !cfg!(feature = "prometheus") {
+            return Err(invalid(
+                "METRICS_ADDR",
+                "needs ferris-login's `prometheus` feature (on by default), which this build lacks",
+            ));
+        }
         let trusted_proxies =
             TrustedProxies::parse(get("TRUSTED_PROXIES").as_deref().unwrap_or(""))
                 .map_err(|r| invalid("TRUSTED_PROXIES", r))?;

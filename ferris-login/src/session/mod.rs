@@ -21,6 +21,7 @@ mod repository;
 pub mod sessions;
 pub mod store;
 
+#[cfg_attr(not(feature = "prometheus"), allow(unused_imports))]
 pub use cache::{CacheSettings, SessionCache};
 pub use cookie::SessionCookieConfig;
 pub use extract::{

@@ -108,6 +108,7 @@ impl Refresher {
         }
     }
 
+    #[cfg_attr(not(feature = "prometheus"), allow(dead_code))]
     pub fn stats(&self) -> RefreshStats {
         *self.stats.lock().expect("stats lock")
     }

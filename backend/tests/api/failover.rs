@@ -188,7 +188,12 @@ async fn the_primary_lost_under_load_is_replaced_within_15_s_and_no_session_is_l
         tokio::time::sleep(BEFORE_LOSS).await;
         let loss = Instant::now();
         cluster.nodes[lost].lose();
-        // A client of its own, signed in before the loss, tells when `/me` is back.
+        // When a connection through HAProxy reaches a writable primary again.
+        while !cluster.is_writable().await && loss.elapsed() < GIVE_UP_AFTER {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let writable_after = loss.elapsed();
+        // A client signed in before the loss tells when `/me` is back.
         let probe = &readers[0];
         while app.me(probe).await != StatusCode::OK || loss.elapsed() < Duration::from_secs(1) {
             if loss.elapsed() > GIVE_UP_AFTER {
@@ -198,9 +203,10 @@ async fn the_primary_lost_under_load_is_replaced_within_15_s_and_no_session_is_l
         }
         tokio::time::sleep(AFTER_RECOVERY).await;
         stop.store(true, Ordering::SeqCst);
-        loss
+        (loss, writable_after)
     };
-    let (gets, churn, readiness, loss) = tokio::join!(gets, churn, readiness, control);
+    let (gets, churn, readiness, (loss, writable_after)) =
+        tokio::join!(gets, churn, readiness, control);
 
     let mut me = Tally::default();
     gets.into_iter().for_each(|t| me.add(t));
@@ -235,7 +241,7 @@ async fn the_primary_lost_under_load_is_replaced_within_15_s_and_no_session_is_l
 
     eprintln!(
         "primary lost under load: cluster up in {cluster_ready:.1?}; {} (of node1, node2) lost, \
-         {new_primary:?} primary now; GET /me {} ok, {} failed {}, every client back after \
+         {new_primary:?} primary now, writable through HAProxy after {writable_after:.2?}; GET /me {} ok, {} failed {}, every client back after \
          {back_after:.2?}; logins {} ok, {} failed {}, back after {:.2?}; logouts {} ok, {} \
          failed; sessions lost: {sessions_lost} of {SESSIONS}; /readyz: {}; session cache \
          listening again after {ready_again:.2?}; test ran {:.1?}",

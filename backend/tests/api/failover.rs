@@ -3,14 +3,17 @@
 //! HAProxy in front), with `DATABASE_URL` and `DATABASE_DIRECT_URL` (the session cache's
 //! `LISTEN`) both through HAProxy and the session cache on. Under load, the primary's machine
 //! is lost (`kill -9` of its Patroni and its PostgreSQL); Patroni promotes the standby and
-//! HAProxy sends connections there. Measured and pinned:
+//! HAProxy sends connections there. The machine is lost two ways: killed (its processes'
+//! connections are closed by the kernel) and frozen (`SIGSTOP`: nothing is closed, nothing
+//! answers, as with a power loss or a partition). Measured and pinned:
 //!
 //! - `/api/auth/me` answers 200 again within [`BACK_WITHIN`] of the loss, for every client;
 //! - no session created before the loss is lost (synchronous replication: a login's commit
 //!   returned only once the standby had it);
 //! - `/readyz` answers 503 while there is no primary and 200 after;
-//! - the session cache is flushed when its `LISTEN` connection is lost and listens again, on
-//!   the new primary: a revocation made there reaches the cache.
+//! - the session cache is flushed when its `LISTEN` connection is lost and listens again
+//!   within [`LISTENING_WITHIN`] of the new primary taking connections, on the new primary: a
+//!   revocation made there reaches the cache.
 //!
 //! `cargo test -p backend --test api failover -- --nocapture` prints the figures
 //! (`docs/high-availability.md`).
@@ -38,6 +41,9 @@ use crate::{
 
 /// The target: every client's `/me` answers 200 again this soon after the primary is lost.
 const BACK_WITHIN: Duration = Duration::from_secs(15);
+/// The target: the session cache listens again this soon after a connection through HAProxy
+/// reaches the new primary.
+const LISTENING_WITHIN: Duration = Duration::from_secs(2);
 /// Sessions created before the loss (the clients asking `/me`).
 const SESSIONS: usize = 16;
 /// The load runs this long before the primary is lost, and this long after `/me` is back.
@@ -120,8 +126,26 @@ async fn revoke_every_session(database_url: &str) -> u64 {
     revoked as u64
 }
 
+/// How the primary's machine is lost.
+#[derive(Clone, Copy, Debug)]
+enum Loss {
+    /// Its processes are killed: the kernel closes their connections.
+    Killed,
+    /// Its processes stop: their connections stay open and silent.
+    Frozen,
+}
+
 #[tokio::test]
-async fn the_primary_lost_under_load_is_replaced_within_15_s_and_no_session_is_lost() {
+async fn the_primary_killed_under_load_is_replaced_within_15_s_and_no_session_is_lost() {
+    the_primary_lost_under_load(Loss::Killed).await;
+}
+
+#[tokio::test]
+async fn the_primary_frozen_under_load_is_replaced_within_15_s_and_no_session_is_lost() {
+    the_primary_lost_under_load(Loss::Frozen).await;
+}
+
+async fn the_primary_lost_under_load(how: Loss) {
     let _alone = one_load_test_at_a_time().await;
     let started = Instant::now();
     let port = quiet_port();
@@ -187,7 +211,10 @@ async fn the_primary_lost_under_load_is_replaced_within_15_s_and_no_session_is_l
     let control = async {
         tokio::time::sleep(BEFORE_LOSS).await;
         let loss = Instant::now();
-        cluster.nodes[lost].lose();
+        match how {
+            Loss::Killed => cluster.nodes[lost].lose(),
+            Loss::Frozen => cluster.nodes[lost].freeze(),
+        }
         // When a connection through HAProxy reaches a writable primary again.
         while !cluster.is_writable().await && loss.elapsed() < GIVE_UP_AFTER {
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -240,7 +267,7 @@ async fn the_primary_lost_under_load_is_replaced_within_15_s_and_no_session_is_l
     }
 
     eprintln!(
-        "primary lost under load: cluster up in {cluster_ready:.1?}; {} (of node1, node2) lost, \
+        "primary {how:?} under load: cluster up in {cluster_ready:.1?}; {} (of node1, node2) lost, \
          {new_primary:?} primary now, writable through HAProxy after {writable_after:.2?}; GET /me {} ok, {} failed {}, every client back after \
          {back_after:.2?}; logins {} ok, {} failed {}, back after {:.2?}; logouts {} ok, {} \
          failed; sessions lost: {sessions_lost} of {SESSIONS}; /readyz: {}; session cache \
@@ -294,6 +321,13 @@ async fn the_primary_lost_under_load_is_replaced_within_15_s_and_no_session_is_l
         &format!(
             "/readyz: 200, session cache listening, at the end: {}",
             readiness_changes(&readiness, loss)
+        ),
+    );
+    check(
+        ready_again.is_some_and(|t| t <= writable_after + LISTENING_WITHIN),
+        &format!(
+            "the session cache listening {ready_again:?} after the loss, not within \
+             {LISTENING_WITHIN:?} of the primary taking connections ({writable_after:?})"
         ),
     );
     check(

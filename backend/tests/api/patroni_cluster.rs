@@ -27,7 +27,8 @@ pub const LOOP_WAIT: u64 = 1;
 pub const RETRY_TIMEOUT: u64 = 3;
 const _: () = assert!(TTL >= LOOP_WAIT + 2 * RETRY_TIMEOUT);
 
-/// The superuser (initdb's, as the `postgres` OS user) and the database the app uses.
+/// The superuser initdb makes (it runs as the `postgres` OS user when the tests run as root);
+/// loopback connections need no password (`trust` in `pg_hba`).
 const SUPERUSER: &str = "postgres";
 
 /// A program of the cluster: `variable` names it, else Debian's path.
@@ -101,6 +102,21 @@ impl Node {
         }
     }
 
+    /// The machine stops answering without closing anything (a power loss or a partition,
+    /// as its peers see it): Patroni and PostgreSQL get `SIGSTOP`; their connections stay
+    /// open and silent.
+    pub fn freeze(&self) {
+        if let Some(patroni) = self.patroni.lock().unwrap().as_ref() {
+            signal_group("-STOP", patroni.id());
+        }
+        if let Some(postmaster) = self.postmaster() {
+            signal("-STOP", postmaster);
+            for child in children_of(postmaster) {
+                signal("-STOP", child);
+            }
+        }
+    }
+
     /// Patroni's log (and PostgreSQL's, which Patroni's postmaster writes to the same
     /// stream).
     fn log(&self) -> String {
@@ -118,8 +134,13 @@ fn signal(signal: &str, pid: u32) {
 
 /// `SIGKILL` to a whole process group.
 fn kill_group(leader: u32) {
+    signal_group("-KILL", leader);
+}
+
+/// `kill -SIGNAL -- -leader`: the whole process group.
+fn signal_group(signal: &str, leader: u32) {
     let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{leader}")])
+        .args([signal, "--", &format!("-{leader}")])
         .stderr(Stdio::null())
         .status();
 }

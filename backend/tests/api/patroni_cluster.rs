@@ -2,8 +2,10 @@
 //! Patroni nodes (each its own PostgreSQL data directory and ports; synchronous replication)
 //! and HAProxy sending connections to whichever node Patroni's REST API calls the primary
 //! (`GET /primary` answers 200 only on the leader). Everything listens on 127.0.0.1 on free
-//! ports and lives in one temporary directory; every process is in a process group of its
-//! own and killed (`SIGKILL`) when the cluster is dropped, on a panic too.
+//! ports and lives in one temporary directory. Every process gets `SIGKILL` when the cluster
+//! is dropped, on a panic too: etcd, HAProxy and each Patroni as a process group of their own,
+//! each PostgreSQL (which Patroni starts in a session of its own) as its postmaster and the
+//! postmaster's children.
 //!
 //! Tuned to replace a lost primary fast: the leader key lives [`TTL`] seconds, Patroni's loop
 //! runs every [`LOOP_WAIT`] seconds, HAProxy checks every second.

@@ -40,6 +40,7 @@ pub fn run(options: Options) -> Result<()> {
         browser: false,
         devidp: true,
         nginx: false,
+        failover: false,
     })?;
 
     let ports = [stack::DEV_APP_PORT, stack::DEV_IDP_PORT];

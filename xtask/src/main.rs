@@ -21,6 +21,7 @@ fn main() -> ExitCode {
                 browser: true,
                 devidp: true,
                 nginx: false,
+                failover: false,
             })
             .and_then(|()| e2e::run(e2e::BackendBuild::Build))
         }

@@ -1,7 +1,7 @@
 //! The tools a fresh machine lacks, each checked first and installed only when missing or at
 //! the wrong version: the wasm target, trunk, the wasm-bindgen CLI, wasm-opt (npm binaryen),
-//! Chromium, nginx (the backend's load-balancer tests), and the npm packages of `devidp/` and
-//! `e2e/`.
+//! Chromium, nginx (the backend's load-balancer tests), etcd, Patroni and HAProxy (the
+//! backend's failover test), and the npm packages of `devidp/` and `e2e/`.
 
 use std::{
     env,
@@ -27,6 +27,9 @@ pub struct Needs {
     /// nginx, the load balancer in front of two backend processes in the backend's tests
     /// (`backend/tests/api/load_balancer.rs`).
     pub nginx: bool,
+    /// etcd, Patroni and HAProxy: the highly available PostgreSQL whose primary the backend's
+    /// failover test loses (`backend/tests/api/patroni_cluster.rs`).
+    pub failover: bool,
 }
 
 impl Needs {
@@ -35,23 +38,126 @@ impl Needs {
         browser: true,
         devidp: true,
         nginx: true,
+        failover: true,
     };
 }
 
-/// Makes sure everything in `needs` is present. A missing Chromium or nginx is installed by
-/// apt in the background (network and disk bound) while cargo compiles the Rust tools.
+/// A program the backend's tests start, from a Debian package: `variable` names another
+/// executable (the tests read the same variable), else Debian's path.
+#[derive(Clone, Copy, Debug)]
+pub struct AptTool {
+    pub name: &'static str,
+    pub variable: &'static str,
+    pub debian_path: &'static str,
+    pub package: &'static str,
+}
+
+/// The load balancer of `backend/tests/api/load_balancer.rs`.
+pub const NGINX: AptTool = AptTool {
+    name: "nginx",
+    variable: "NGINX",
+    debian_path: "/usr/sbin/nginx",
+    package: "nginx",
+};
+
+/// The failover test's cluster (`backend/tests/api/patroni_cluster.rs`): its consensus store,
+/// its two PostgreSQL nodes' manager and the proxy to the primary.
+pub const FAILOVER_TOOLS: [AptTool; 3] = [
+    AptTool {
+        name: "etcd",
+        variable: "ETCD",
+        debian_path: "/usr/bin/etcd",
+        package: "etcd-server",
+    },
+    AptTool {
+        name: "patroni",
+        variable: "PATRONI",
+        debian_path: "/usr/bin/patroni",
+        package: "patroni",
+    },
+    AptTool {
+        name: "haproxy",
+        variable: "HAPROXY",
+        debian_path: "/usr/sbin/haproxy",
+        package: "haproxy",
+    },
+];
+
+impl AptTool {
+    /// `variable`'s executable, else Debian's.
+    pub fn path(&self) -> PathBuf {
+        env::var_os(self.variable)
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(self.debian_path))
+    }
+
+    /// Whether it must be installed; an error when `variable` names a missing program or apt
+    /// cannot help.
+    fn missing(&self) -> Result<bool> {
+        let (name, variable, package) = (self.name, self.variable, self.package);
+        let path = self.path();
+        if workspace::is_executable(&path) {
+            println!("{name} is installed ({})", path.display());
+            return Ok(false);
+        }
+        if env::var_os(variable).is_some_and(|p| !p.is_empty()) {
+            bail!("{variable}={} is not an executable file", path.display());
+        }
+        if workspace::which("apt-get").is_none() {
+            bail!(
+                "{name} is missing and this is not a Debian/Ubuntu system: install {name} and \
+                 set {variable} to its executable"
+            );
+        }
+        if !workspace::is_root() && workspace::which("sudo").is_none() {
+            bail!("{name} is missing: run `apt-get install -y {package}` as root");
+        }
+        Ok(true)
+    }
+
+    /// After apt-get installed it: it must be there now.
+    fn check_installed(&self) -> Result<()> {
+        let path = self.path();
+        if !workspace::is_executable(&path) {
+            bail!(
+                "apt-get installed {} but {} is missing",
+                self.package,
+                path.display()
+            );
+        }
+        println!("{} is installed ({})", self.name, path.display());
+        Ok(())
+    }
+}
+
+/// Makes sure everything in `needs` is present. Missing Debian packages (Chromium, nginx,
+/// etcd, Patroni, HAProxy) are installed by apt in the background (network and disk bound)
+/// while cargo compiles the Rust tools.
 pub fn ensure(needs: Needs) -> Result<()> {
     let chromium = needs.browser && chromium_missing()?;
-    let nginx = needs.nginx && nginx_missing()?;
+    let mut apt_tools = Vec::new();
+    if needs.nginx {
+        apt_tools.push(NGINX);
+    }
+    if needs.failover {
+        apt_tools.extend(FAILOVER_TOOLS);
+    }
+    let mut missing_tools = Vec::new();
+    for tool in apt_tools {
+        if tool.missing()? {
+            missing_tools.push(tool);
+        }
+    }
     let mut missing = Vec::new();
     let mut packages = Vec::new();
     if chromium {
         missing.push("chromium");
         packages.extend(["chromium", "chromium-driver"]);
     }
-    if nginx {
-        missing.push("nginx");
-        packages.push("nginx");
+    for tool in &missing_tools {
+        missing.push(tool.name);
+        packages.push(tool.package);
     }
     let apt = if packages.is_empty() {
         None
@@ -59,7 +165,7 @@ pub fn ensure(needs: Needs) -> Result<()> {
         let log = workspace::target_dir().join("xtask-apt.log");
         println!(
             "{} {} missing: installing {} with apt-get in the background (log: {})",
-            missing.join(" and "),
+            missing.join(", "),
             if missing.len() == 1 { "is" } else { "are" },
             packages.join(", "),
             log.display()
@@ -98,12 +204,8 @@ pub fn ensure(needs: Needs) -> Result<()> {
             }
             println!("chromium is installed ({})", browser.display());
         }
-        if nginx {
-            let nginx = nginx_path();
-            if !workspace::is_executable(&nginx) {
-                bail!("apt-get installed nginx but {} is missing", nginx.display());
-            }
-            println!("nginx is installed ({})", nginx.display());
+        for tool in &missing_tools {
+            tool.check_installed()?;
         }
     }
     rest
@@ -212,33 +314,7 @@ fn chromium_missing() -> Result<bool> {
 /// The nginx the backend's load-balancer tests start (`NGINX`, default Debian's
 /// `/usr/sbin/nginx`; the tests read the same variable).
 pub fn nginx_path() -> PathBuf {
-    env::var_os("NGINX")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/sbin/nginx"))
-}
-
-/// Whether nginx must be installed; an error when `NGINX` names a missing program or apt
-/// cannot help.
-fn nginx_missing() -> Result<bool> {
-    let nginx = nginx_path();
-    if workspace::is_executable(&nginx) {
-        println!("nginx is installed ({})", nginx.display());
-        return Ok(false);
-    }
-    if env::var_os("NGINX").is_some_and(|p| !p.is_empty()) {
-        bail!("NGINX={} is not an executable file", nginx.display());
-    }
-    if workspace::which("apt-get").is_none() {
-        bail!(
-            "nginx is missing and this is not a Debian/Ubuntu system: install nginx and set \
-             NGINX to its executable"
-        );
-    }
-    if !workspace::is_root() && workspace::which("sudo").is_none() {
-        bail!("nginx is missing: run `apt-get install -y nginx` as root");
-    }
-    Ok(true)
+    NGINX.path()
 }
 
 /// `apt-get update && apt-get install -y <packages>` (sudo unless root), with the output in

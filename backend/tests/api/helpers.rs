@@ -46,6 +46,13 @@ pub fn quiet_port() -> u16 {
     panic!("no free loopback port in 20000..32000");
 }
 
+/// Whether `path` is an executable file (a tool a test starts).
+pub fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()

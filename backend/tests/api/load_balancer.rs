@@ -32,6 +32,7 @@ use reqwest::{
 
 use crate::{
     helpers::*,
+    load::{keep_asking_me, keep_logging_in_and_out, one_load_test_at_a_time, Tally},
     processes::{BackendProcess, TempDir},
 };
 
@@ -138,12 +139,6 @@ fn logs(dir: &Path) -> String {
         read("stderr.log"),
         read("error.log")
     )
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// The load balancer's configuration: everything under `dir` (no `/etc/nginx`, no
@@ -712,103 +707,6 @@ const BEFORE_KILL: Duration = Duration::from_secs(2);
 const KILLED_FOR: Duration = Duration::from_secs(3);
 const AFTER_RESTART: Duration = Duration::from_secs(2);
 
-/// Results of one kind of request under load.
-#[derive(Debug, Default)]
-struct Tally {
-    ok: u64,
-    failed: u64,
-    failures: Vec<String>,
-}
-
-impl Tally {
-    fn count(&mut self, outcome: Result<(), String>) {
-        match outcome {
-            Ok(()) => self.ok += 1,
-            Err(why) => {
-                self.failed += 1;
-                self.failures.push(why);
-            }
-        }
-    }
-
-    fn add(&mut self, other: Tally) {
-        self.ok += other.ok;
-        self.failed += other.failed;
-        self.failures.extend(other.failures);
-    }
-}
-
-/// `/api/auth/me` through nginx, over and over on one keep-alive connection, until `stop`.
-async fn keep_asking_me(origin: String, browser: Browser, stop: Arc<AtomicBool>) -> Tally {
-    let mut tally = Tally::default();
-    let url = format!("{origin}/api/auth/me");
-    for _ in 0..200_000 {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let response = browser.api_get(&url).await;
-        tally.count(match response.status() {
-            StatusCode::OK => Ok(()),
-            status => Err(format!("GET /me: {status}")),
-        });
-    }
-    tally
-}
-
-/// Logs in and out through nginx, over and over, until `stop`: (logins, logouts).
-async fn keep_logging_in_and_out(
-    origin: String,
-    user: &'static str,
-    stop: Arc<AtomicBool>,
-) -> (Tally, Tally) {
-    let (mut logins, mut logouts) = (Tally::default(), Tally::default());
-    for _ in 0..1_000 {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let browser = Browser::new();
-        let login = login_through(&origin, &browser, user).await;
-        let signed_in = login.is_ok();
-        logins.count(login);
-        if !signed_in {
-            continue;
-        }
-        let logout = browser.api_post(&format!("{origin}/api/auth/logout")).await;
-        logouts.count(match logout.status() {
-            StatusCode::OK => Ok(()),
-            status => Err(format!("POST /logout: {status}")),
-        });
-    }
-    (logins, logouts)
-}
-
-/// One whole login through nginx at `origin`, without panicking on the app's answers.
-async fn login_through(origin: &str, browser: &Browser, user: &str) -> Result<(), String> {
-    let login = browser
-        .client
-        .get(format!("{origin}/api/auth/login"))
-        .send()
-        .await
-        .map_err(|e| format!("GET /login: {e}"))?;
-    if login.status() != StatusCode::FOUND {
-        return Err(format!("GET /login: {}", login.status()));
-    }
-    let callback = sign_in_at_provider(browser, origin, &location(&login), user, user).await;
-    let done = browser
-        .client
-        .get(&callback)
-        .send()
-        .await
-        .map_err(|e| format!("GET /callback: {e}"))?;
-    let home = format!("{origin}/");
-    match done.headers().get(header::LOCATION) {
-        Some(to) if done.status() == StatusCode::FOUND && to.as_bytes() == home.as_bytes() => {
-            Ok(())
-        }
-        _ => Err(format!("GET /callback: {}", done.status())),
-    }
-}
-
 /// Issue 16, item 2: nginx in front of two replicas, retrying idempotent requests on the other
 /// one. Replica A gets `kill -9` while 16 keep-alive clients ask `/me` and two others log in
 /// and out; then it is started again. No `GET` fails, no session is lost, the only failures
@@ -816,6 +714,7 @@ async fn login_through(origin: &str, browser: &Browser, user: &str) -> Result<()
 /// and A takes traffic again.
 #[tokio::test]
 async fn a_replica_killed_under_load_loses_no_get_and_no_session() {
+    let _alone = one_load_test_at_a_time().await;
     let mut lb = balanced_with(Origin::Http, &[], true).await;
     let readers: Vec<Browser> = (0..16).map(|_| lb.browser()).collect();
     for (i, browser) in readers.iter().enumerate() {

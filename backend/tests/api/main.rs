@@ -4,6 +4,8 @@
 //! `docs/relying-party-cases.md`.
 
 mod helpers;
+mod load;
+mod patroni_cluster;
 mod processes;
 
 mod admin;
@@ -11,6 +13,7 @@ mod authorization_response;
 mod backchannel;
 mod concurrency;
 mod csrf_and_headers;
+mod failover;
 mod fake_idp;
 mod id_token_validation;
 mod input_faults;

@@ -13,7 +13,9 @@ pub struct ThrowawayPostgres {
     as_postgres_user: bool,
 }
 
-fn find_bin() -> PathBuf {
+/// The PostgreSQL server programs' folder: `pg_ctl`'s on PATH, else the newest under
+/// `/usr/lib/postgresql`.
+pub fn find_bin() -> PathBuf {
     let on_path = Command::new("sh")
         .args(["-c", "command -v pg_ctl"])
         .output()
@@ -34,7 +36,8 @@ fn find_bin() -> PathBuf {
         .expect("a PostgreSQL version under /usr/lib/postgresql")
 }
 
-fn is_root() -> bool {
+/// Whether the tests run as root (PostgreSQL then runs as the `postgres` user).
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()

@@ -31,7 +31,12 @@ use super::{
 
 /// Delay before the first reconnection attempt; it doubles up to [`MAX_RETRY`].
 const FIRST_RETRY: Duration = Duration::from_millis(100);
-const MAX_RETRY: Duration = Duration::from_secs(5);
+/// The longest wait between two attempts. While this replica does not listen, every request
+/// reads the database; a long wait would keep it so long after the database is back (with a
+/// 5 s cap, a 10 s failover left the cache bypassed up to 5 s after the new primary took
+/// connections: `backend/tests/api/failover.rs`). An attempt is one connection (refused at
+/// once while there is no primary), so once a second costs nothing.
+const MAX_RETRY: Duration = Duration::from_secs(1);
 /// How often the listening connection proves it still answers.
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(2);
 /// How long a heartbeat may take before the connection counts as lost.

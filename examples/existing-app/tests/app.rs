@@ -1,13 +1,14 @@
 //! The app's own tests: signed in with ferris-login's `testing` feature, no provider running,
-//! against a fresh PostgreSQL database (`TEST_DATABASE_ADMIN_URL`, default
-//! `postgres://postgres@127.0.0.1:5432/postgres`) and a real downstream API on a free port.
+//! sessions kept in memory (`MemoryStore`: one process, as a test is), the app's own tables in
+//! a fresh PostgreSQL database (`TEST_DATABASE_ADMIN_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/postgres`), and a real downstream API on a free port.
 
 use actix_web::{
     http::{header, StatusCode},
     test, web, App, HttpRequest, HttpResponse, HttpServer,
 };
 use existing_app::Reports;
-use ferris_login::{testing::TestUser, Auth, Config};
+use ferris_login::{store::MemoryStore, testing::TestUser, Auth, Config};
 use serde_json::{json, Value};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 
@@ -49,7 +50,11 @@ async fn setup() -> Setup {
         })
     })
     .unwrap();
-    let auth = Auth::builder(config).pool(pool.clone()).build().unwrap();
+    let auth = Auth::builder(config)
+        .pool(pool.clone())
+        .store(MemoryStore::new())
+        .build()
+        .unwrap();
     auth.start().await.unwrap();
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -201,5 +206,10 @@ async fn the_recent_report_is_kept_in_the_session() {
     .await;
     let body: Value = test::read_body_json(res).await;
     assert_eq!(body, json!("q3"));
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
+        .fetch_one(&setup.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0, "the session and its data live in the memory store");
     setup.teardown().await;
 }

@@ -909,6 +909,61 @@ mod tests {
     }
 
     #[test]
+    fn a_signing_key_alone_means_private_key_jwt_and_neither_is_refused() {
+        let mut vars = valid();
+        vars.remove("AUTH0_CLIENT_SECRET");
+        assert_eq!(
+            load(&vars).unwrap_err(),
+            ConfigError::Missing("AUTH0_CLIENT_SECRET")
+        );
+        vars.insert(
+            "AUTH0_CLIENT_ASSERTION_SIGNING_KEY",
+            crate::oidc::signing_key::tests::p256_pem(),
+        );
+        let config = load(&vars).unwrap();
+        assert!(matches!(
+            config.client_credentials,
+            ClientCredentials::PrivateKeyJwt(_)
+        ));
+        // Both given: the key wins unless the method says otherwise.
+        vars.insert("AUTH0_CLIENT_SECRET", "secret".into());
+        assert!(matches!(
+            load(&vars).unwrap().client_credentials,
+            ClientCredentials::PrivateKeyJwt(_)
+        ));
+        vars.insert("AUTH0_TOKEN_ENDPOINT_AUTH_METHOD", "client_secret_post".into());
+        assert!(matches!(
+            load(&vars).unwrap().client_credentials,
+            ClientCredentials::Secret {
+                method: Some(ClientAuthMethod::ClientSecretPost),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn the_client_authentication_settings_are_checked() {
+        let cases = [
+            ("AUTH0_TOKEN_ENDPOINT_AUTH_METHOD", "client_secret_jwt", "AUTH0_TOKEN_ENDPOINT_AUTH_METHOD is invalid"),
+            ("AUTH0_TOKEN_ENDPOINT_AUTH_METHOD", "private_key_jwt", "AUTH0_CLIENT_ASSERTION_SIGNING_KEY is required"),
+            ("AUTH0_CLIENT_ASSERTION_SIGNING_ALG", "HS256", "AUTH0_CLIENT_ASSERTION_SIGNING_ALG is invalid"),
+            ("AUTH0_CLIENT_ASSERTION_SIGNING_ALG", "ES256", "is set but AUTH0_TOKEN_ENDPOINT_AUTH_METHOD"),
+            ("AUTH0_CLIENT_ASSERTION_SIGNING_KEY", "not-a-key", "AUTH0_CLIENT_ASSERTION_SIGNING_KEY is invalid"),
+            ("AUTH0_PUSHED_AUTHORIZATION_REQUESTS", "always", "expected auto, required or off"),
+        ];
+        for (name, value, message) in cases {
+            let mut vars = valid();
+            vars.insert(name, value.into());
+            let err = load(&vars).unwrap_err().to_string();
+            assert!(err.contains(message), "{name}={value}: {err}");
+        }
+        let mut vars = valid();
+        assert_eq!(load(&vars).unwrap().pushed_authorization_requests, ParSetting::Auto);
+        vars.insert("AUTH0_PUSHED_AUTHORIZATION_REQUESTS", "required".into());
+        assert_eq!(load(&vars).unwrap().pushed_authorization_requests, ParSetting::Required);
+    }
+
+    #[test]
     fn a_short_secret_is_refused_and_not_echoed() {
         let mut vars = valid();
         vars.insert("AUTH0_SECRET", "too-short-secret".into());

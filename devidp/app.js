@@ -129,7 +129,14 @@ export function createRequestHandler({
 }) {
   const providerCallback = provider.callback();
   const authorizationPath = provider.pathFor('authorization');
-  const pushedPath = provider.pathFor('pushed_authorization_request');
+  // Only when DEVIDP_PUSHED_AUTHORIZATION_REQUESTS turns the endpoint on.
+  const pushedPath = (() => {
+    try {
+      return provider.pathFor('pushed_authorization_request');
+    } catch {
+      return undefined;
+    }
+  })();
   const issuerHost = new URL(issuer).host;
 
   // The seed users listed on the sign-in page, with their current roles.
@@ -352,7 +359,7 @@ export function createRequestHandler({
       req.url = withOfflineAccessConsent(req.url);
     }
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (method === 'POST' && pathname === pushedPath && type === 'application/x-www-form-urlencoded') {
+    if (pushedPath && method === 'POST' && pathname === pushedPath && type === 'application/x-www-form-urlencoded') {
       // oidc-provider reads an already-read body from req.body.
       req.body = withOfflineAccessConsentForm(await readPushedBody(req));
     }

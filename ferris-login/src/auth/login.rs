@@ -74,7 +74,8 @@ async fn start(
     // `client_id` and `request_uri`.
     let url = match &provider.par_endpoint {
         Some(endpoint) => {
-            let now = state.clock.now().unix_timestamp();
+            // The provider checks the client assertion against real time, not the app's clock.
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
             par::push(&provider, state.provider.http(), endpoint, &url, now)
                 .await
                 .map_err(par_error)?

@@ -69,19 +69,8 @@ pub async fn push(
     authorize_url: &Url,
     now: i64,
 ) -> Result<Url, ParError> {
-    // Parameters the authorization endpoint's URL carries itself stay on it.
-    let own: Vec<(String, String)> = provider
-        .authorization_endpoint
-        .query_pairs()
-        .into_owned()
-        .collect();
+    let pushed = pushed_params(&provider.authorization_endpoint, authorize_url);
     let mut form: Vec<(&'static str, String)> = Vec::new();
-    let mut pushed: Vec<(String, String)> = Vec::new();
-    for pair in authorize_url.query_pairs().into_owned() {
-        if !own.contains(&pair) && pair.0 != "client_id" {
-            pushed.push(pair);
-        }
-    }
     let request = http.inner().post(endpoint.as_str());
     let request = provider
         .client_auth
@@ -125,11 +114,32 @@ pub async fn push(
     if pushed.expires_in == 0 {
         return Err(ParError::Malformed("expires_in is 0".into()));
     }
-    let mut url = provider.authorization_endpoint.clone();
+    Ok(redirect(
+        &provider.authorization_endpoint,
+        &provider.client_id,
+        &pushed.request_uri,
+    ))
+}
+
+/// The parameters to push: those of the URL built for a plain redirect, except `client_id`
+/// (sent with the client's authentication) and any the authorization endpoint's own URL
+/// carries (they stay on it).
+fn pushed_params(authorization_endpoint: &Url, authorize_url: &Url) -> Vec<(String, String)> {
+    let own: Vec<(String, String)> = authorization_endpoint.query_pairs().into_owned().collect();
+    authorize_url
+        .query_pairs()
+        .into_owned()
+        .filter(|pair| pair.0 != "client_id" && !own.contains(pair))
+        .collect()
+}
+
+/// Where the browser goes: the authorization endpoint with `client_id` and `request_uri` only.
+fn redirect(authorization_endpoint: &Url, client_id: &str, request_uri: &str) -> Url {
+    let mut url = authorization_endpoint.clone();
     url.query_pairs_mut()
-        .append_pair("client_id", &provider.client_id)
-        .append_pair("request_uri", &pushed.request_uri);
-    Ok(url)
+        .append_pair("client_id", client_id)
+        .append_pair("request_uri", request_uri);
+    url
 }
 
 async fn send(request: reqwest::RequestBuilder) -> Result<Pushed, ParError> {
@@ -159,4 +169,38 @@ async fn send(request: reqwest::RequestBuilder) -> Result<Pushed, ParError> {
             .map(|d| printable(&d, 200))
             .unwrap_or_default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn everything_but_client_id_and_the_endpoints_own_parameters_is_pushed() {
+        let endpoint = Url::parse("https://idp.example/authorize?tenant=t1").unwrap();
+        let built = Url::parse(
+            "https://idp.example/authorize?tenant=t1&response_type=code&client_id=c&state=s\
+             &code_challenge=x&code_challenge_method=S256&scope=openid+email",
+        )
+        .unwrap();
+        let names: Vec<String> = pushed_params(&endpoint, &built)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(
+            names,
+            ["response_type", "state", "code_challenge", "code_challenge_method", "scope"]
+        );
+    }
+
+    #[test]
+    fn the_redirect_names_only_the_client_and_the_request_uri() {
+        let endpoint = Url::parse("https://idp.example/authorize?tenant=t1").unwrap();
+        let url = redirect(&endpoint, "my client", "urn:ietf:params:oauth:request_uri:abc");
+        assert_eq!(
+            url.as_str(),
+            "https://idp.example/authorize?tenant=t1&client_id=my+client\
+             &request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Aabc"
+        );
+    }
 }

@@ -43,6 +43,9 @@ function sendPage(res, status, html) {
   }, html);
 }
 
+// oidc-provider's own limit for request bodies.
+const MAX_PUSHED_BYTES = 56 * 1024;
+
 async function readForm(req) {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
@@ -79,6 +82,30 @@ export function withOfflineAccessConsent(requestUrl) {
   return `${url.pathname}${url.search}`;
 }
 
+/**
+ * The same for a pushed authorization request's form body (RFC 9126): the pushed parameters
+ * are what the authorization endpoint will use.
+ * @returns {string} the possibly rewritten form body
+ */
+export function withOfflineAccessConsentForm(body) {
+  const rewritten = withOfflineAccessConsent(`/?${body}`);
+  return rewritten.startsWith('/?') ? rewritten.slice(2) : body;
+}
+
+/** The raw body of a pushed authorization request, bounded as oidc-provider bounds it. */
+async function readPushedBody(req) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > MAX_PUSHED_BYTES) {
+      throw new HttpError(413, 'Request too large', 'The pushed authorization request is too large.');
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** The authorization request's `login_hint`, bounded to LOGIN_HINT_MAX characters. */
 export function loginHint(params) {
   const hint = params?.login_hint;
@@ -102,6 +129,14 @@ export function createRequestHandler({
 }) {
   const providerCallback = provider.callback();
   const authorizationPath = provider.pathFor('authorization');
+  // Only when DEVIDP_PUSHED_AUTHORIZATION_REQUESTS turns the endpoint on.
+  const pushedPath = (() => {
+    try {
+      return provider.pathFor('pushed_authorization_request');
+    } catch {
+      return undefined;
+    }
+  })();
   const issuerHost = new URL(issuer).host;
 
   // The seed users listed on the sign-in page, with their current roles.
@@ -322,6 +357,11 @@ export function createRequestHandler({
 
     if (method === 'GET' && pathname === authorizationPath) {
       req.url = withOfflineAccessConsent(req.url);
+    }
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (pushedPath && method === 'POST' && pathname === pushedPath && type === 'application/x-www-form-urlencoded') {
+      // oidc-provider reads an already-read body from req.body.
+      req.body = withOfflineAccessConsentForm(await readPushedBody(req));
     }
     return providerCallback(req, res);
   }

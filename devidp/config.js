@@ -88,6 +88,42 @@ export function parseIssuer(value, name = 'DEVIDP_ISSUER') {
   return value;
 }
 
+// DEVIDP_PUSHED_AUTHORIZATION_REQUESTS: off (default), on (advertised, optional) or
+// required (every authorization request must be pushed, RFC 9126).
+function parsePar(env) {
+  const raw = env.DEVIDP_PUSHED_AUTHORIZATION_REQUESTS;
+  if (raw === undefined || raw === '' || raw === 'off') return { enabled: false, required: false };
+  if (raw === 'on') return { enabled: true, required: false };
+  if (raw === 'required') return { enabled: true, required: true };
+  throw new ConfigError('DEVIDP_PUSHED_AUTHORIZATION_REQUESTS', `expected off, on or required, got "${raw}"`);
+}
+
+// DEVIDP_JWT_CLIENT_JWKS: the public JWKS of a second client that authenticates with
+// private_key_jwt (RFC 7523). Public keys only: the test that starts the provider keeps the
+// private key (generated at its start).
+function parseJwks(env) {
+  const raw = env.DEVIDP_JWT_CLIENT_JWKS;
+  if (raw === undefined || raw === '') return undefined;
+  let jwks;
+  try {
+    jwks = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('DEVIDP_JWT_CLIENT_JWKS', 'is not JSON');
+  }
+  if (!jwks || !Array.isArray(jwks.keys) || jwks.keys.length === 0) {
+    throw new ConfigError('DEVIDP_JWT_CLIENT_JWKS', 'must be a JWKS: {"keys": [...]} with at least one key');
+  }
+  for (const key of jwks.keys) {
+    if (!key || typeof key !== 'object' || typeof key.kty !== 'string') {
+      throw new ConfigError('DEVIDP_JWT_CLIENT_JWKS', 'every key must be a JWK object with "kty"');
+    }
+    if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((member) => member in key)) {
+      throw new ConfigError('DEVIDP_JWT_CLIENT_JWKS', 'must hold public keys only (no private or symmetric members)');
+    }
+  }
+  return jwks;
+}
+
 /**
  * @param {Record<string, string | undefined>} env usually process.env
  */
@@ -119,6 +155,17 @@ export function loadConfig(env = process.env) {
         parseNonEmpty(env, 'DEVIDP_BACKCHANNEL_LOGOUT_URI'),
       ),
     },
+    // A second client, authenticating with private_key_jwt, when its public keys are given.
+    jwtClient: (() => {
+      const jwks = parseJwks(env);
+      if (!jwks) return undefined;
+      return {
+        clientId: env.DEVIDP_JWT_CLIENT_ID === undefined
+          ? 'bff-dev-jwt' : parseNonEmpty(env, 'DEVIDP_JWT_CLIENT_ID'),
+        jwks,
+      };
+    })(),
+    pushedAuthorizationRequests: parsePar(env),
     apiAudience,
     exitOnStdinClose: parseFlag(env, 'DEVIDP_EXIT_ON_STDIN_CLOSE'),
     allowLoopbackBackchannel: parseFlag(env, 'DEVIDP_ALLOW_LOOPBACK_BACKCHANNEL'),

@@ -114,23 +114,38 @@ export function createProvider({ issuer, config, log }) {
     };
   }
 
+  const webClient = {
+    client_name: 'BFF (development)',
+    application_type: 'web',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    backchannel_logout_uri: client.backchannelLogoutUri,
+    backchannel_logout_session_required: true,
+    id_token_signed_response_alg: 'RS256',
+  };
+  const clients = [{
+    ...webClient,
+    client_id: client.clientId,
+    client_secret: client.clientSecret,
+    // client_secret_post is accepted as well: oidc-provider treats the two alike.
+    token_endpoint_auth_method: 'client_secret_basic',
+  }];
+  if (config.jwtClient) {
+    // The same app, authenticating with a signed assertion (RFC 7523) instead of a secret.
+    clients.push({
+      ...webClient,
+      client_id: config.jwtClient.clientId,
+      client_name: 'BFF (development, private_key_jwt)',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: config.jwtClient.jwks,
+    });
+  }
+
   const configuration = {
-    clients: [{
-      client_id: client.clientId,
-      client_secret: client.clientSecret,
-      client_name: 'BFF (development)',
-      application_type: 'web',
-      // client_secret_post is accepted as well: oidc-provider treats the two alike.
-      token_endpoint_auth_method: 'client_secret_basic',
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      redirect_uris: client.redirectUris,
-      post_logout_redirect_uris: client.postLogoutRedirectUris,
-      backchannel_logout_uri: client.backchannelLogoutUri,
-      backchannel_logout_session_required: true,
-      id_token_signed_response_alg: 'RS256',
-    }],
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+    clients,
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
     responseTypes: ['code'],
     pkce: { required: () => true }, // S256 is the only method oidc-provider 9 supports
 
@@ -153,8 +168,12 @@ export function createProvider({ issuer, config, log }) {
 
     features: {
       devInteractions: { enabled: false },
-      // Authorization requests come as plain redirects (see app.js for offline_access).
-      pushedAuthorizationRequests: { enabled: false },
+      // RFC 9126, when DEVIDP_PUSHED_AUTHORIZATION_REQUESTS asks for it (see app.js for
+      // offline_access, which applies to pushed requests too).
+      pushedAuthorizationRequests: {
+        enabled: config.pushedAuthorizationRequests.enabled,
+        requirePushedAuthorizationRequests: config.pushedAuthorizationRequests.required,
+      },
       revocation: { enabled: true },
       introspection: { enabled: true },
       userinfo: { enabled: true },

@@ -70,6 +70,7 @@ test('every login_error code reads as a sentence with a next step; unknown text 
       provider_unavailable: 'Try again',
       rate_limited: 'Try again',
       provider_misconfigured: 'Contact the administrator',
+      par_refused: 'Contact the administrator',
       invalid_id_token: 'Contact the administrator',
     };
     for (const [code, label] of Object.entries(expected)) {

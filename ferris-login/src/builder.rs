@@ -21,7 +21,10 @@ use crate::{
     crypto::Keyring,
     database::{self, database_options, direct_options, pool_options, LIBRARY_MIGRATIONS},
     hooks::{Hooks, Login, Refusal, SessionUpdate},
-    oidc::{http::ProviderHttp, ProviderHandle},
+    oidc::{
+        client_auth::ClientCredentials, http::ProviderHttp, provider::DiscoveryError,
+        ProviderHandle,
+    },
     rate_limit::RateLimits,
     security_headers::SecurityHeaders,
     server::{Auth, Inner},
@@ -62,6 +65,10 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    /// The provider was reached but cannot serve this configuration (PAR required and not
+    /// offered, a client authentication method or algorithm it does not list).
+    #[error("identity provider: {0}")]
+    Provider(String),
     /// Something else in setting up (an HTTP client, say).
     #[error("{0}")]
     Other(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -332,11 +339,27 @@ impl Auth {
         }
         let config = &inner.config;
         database::run_migrations(config, &LIBRARY_MIGRATIONS).await?;
-        if let Err(err) = inner.state.provider.get().await {
-            tracing::warn!(
+        if let ClientCredentials::PrivateKeyJwt(key) = &config.client_credentials {
+            tracing::info!(
+                kid = key.kid(),
+                alg = key.alg().as_str(),
+                public_jwk = %key.public_jwk(),
+                "client assertions (private_key_jwt) are signed with this key; the provider must know its public JWK"
+            );
+        }
+        match inner.state.provider.get().await {
+            Ok(provider) => tracing::info!(
+                client_auth = provider.client_auth.method().as_str(),
+                pushed_authorization_requests = provider.par_endpoint.is_some(),
+                "identity provider ready"
+            ),
+            // What the configuration asks and the provider cannot do is refused now, not at
+            // the first login.
+            Err(DiscoveryError::Incompatible(why)) => return Err(StartError::Provider(why)),
+            Err(err) => tracing::warn!(
                 error = %err,
                 "starting without the identity provider; logins will retry discovery"
-            );
+            ),
         }
         let sessions = inner.sessions.get_ref().clone();
         let pool = inner.state.pool.clone();

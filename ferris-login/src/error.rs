@@ -56,6 +56,10 @@ pub enum ApiError {
     /// The provider's discovery document or keys are unacceptable (503).
     #[error("identity provider misconfigured: {0}")]
     ProviderMisconfigured(String),
+    /// The provider refused the pushed authorization request (502 `par_refused`); the text
+    /// names its OAuth error (logged, not sent).
+    #[error("{0}")]
+    ParRefused(String),
     /// The provider did not answer in time (504).
     #[error("identity provider timed out")]
     ProviderTimeout,
@@ -161,6 +165,7 @@ impl ApiError {
                 ErrorCode::ProviderUnavailable
             }
             ApiError::ProviderMisconfigured(_) => ErrorCode::ProviderMisconfigured,
+            ApiError::ParRefused(_) => ErrorCode::ParRefused,
             ApiError::StoreUnavailable | ApiError::Database(_) => ErrorCode::StoreUnavailable,
             ApiError::BadRequest(_) => ErrorCode::BadRequest,
             ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
@@ -191,6 +196,9 @@ impl ApiError {
                 "The identity provider is unavailable. Please try again shortly."
             }
             ApiError::ProviderTimeout => "The identity provider did not answer in time.",
+            ApiError::ParRefused(_) => {
+                "The identity provider refused to start the login. Please contact the operator."
+            }
             ApiError::ProviderMisconfigured(_) => {
                 "The identity provider's configuration is not acceptable. Please contact the operator."
             }
@@ -227,7 +235,7 @@ impl ResponseError for ApiError {
             | ApiError::InvalidIdToken(_)
             | ApiError::InvalidLogoutToken(_)
             | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::ProviderUnavailable(_) => StatusCode::BAD_GATEWAY,
+            ApiError::ProviderUnavailable(_) | ApiError::ParRefused(_) => StatusCode::BAD_GATEWAY,
             ApiError::ProviderTimeout => StatusCode::GATEWAY_TIMEOUT,
             ApiError::ProviderMisconfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::StoreUnavailable | ApiError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -369,6 +377,7 @@ mod tests {
                 "provider_unavailable",
             ),
             (ApiError::ProviderTimeout, 504, "provider_unavailable"),
+            (ApiError::ParRefused("invalid_client".into()), 502, "par_refused"),
             (ApiError::StoreUnavailable, 503, "store_unavailable"),
             (
                 ApiError::from(sqlx::Error::PoolTimedOut),

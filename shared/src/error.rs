@@ -59,6 +59,9 @@ pub enum ErrorCode {
     ProviderUnavailable,
     /// The identity provider's discovery document or keys are unacceptable (503).
     ProviderMisconfigured,
+    /// The identity provider refused the pushed authorization request (RFC 9126) that starts
+    /// the login (502): its client configuration does not match the app's.
+    ParRefused,
     /// The session store (database) is unavailable (503).
     StoreUnavailable,
     /// Request malformed (400).
@@ -95,6 +98,7 @@ impl ErrorCode {
             ErrorCode::InvalidLogoutToken => "invalid_logout_token",
             ErrorCode::ProviderUnavailable => "provider_unavailable",
             ErrorCode::ProviderMisconfigured => "provider_misconfigured",
+            ErrorCode::ParRefused => "par_refused",
             ErrorCode::StoreUnavailable => "store_unavailable",
             ErrorCode::BadRequest => "bad_request",
             ErrorCode::NotFound => "not_found",
@@ -116,7 +120,7 @@ impl ErrorCode {
     }
 
     /// Every code, for exhaustive tests.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::CsrfRejected,
@@ -130,6 +134,7 @@ impl ErrorCode {
         ErrorCode::InvalidLogoutToken,
         ErrorCode::ProviderUnavailable,
         ErrorCode::ProviderMisconfigured,
+        ErrorCode::ParRefused,
         ErrorCode::StoreUnavailable,
         ErrorCode::BadRequest,
         ErrorCode::NotFound,

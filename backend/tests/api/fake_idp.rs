@@ -147,6 +147,20 @@ pub struct Knobs {
     pub refresh_id_token: bool,
     /// Delay before the token endpoint answers.
     pub token_delay: Option<Duration>,
+    /// Advertise `pushed_authorization_request_endpoint` (`/par`) and answer it so.
+    pub par: Option<Par>,
+    /// `private_key_jwt`: the client's registered public key. The token endpoint then wants
+    /// a client assertion instead of the secret and checks it as a provider must.
+    pub client_assertion_key: Option<rsa::RsaPublicKey>,
+}
+
+/// How the fake's PAR endpoint answers.
+#[derive(Clone, Debug)]
+pub enum Par {
+    /// 201 with a `request_uri` that `/authorize` resolves.
+    Accept,
+    /// This status with this OAuth `error`.
+    Refuse(u16, &'static str),
 }
 
 impl Default for Knobs {
@@ -171,6 +185,8 @@ impl Default for Knobs {
             refresh_delay: None,
             refresh_id_token: false,
             token_delay: None,
+            par: None,
+            client_assertion_key: None,
         }
     }
 }
@@ -192,6 +208,16 @@ struct State {
     /// Refresh tokens that are still valid (rotated on use).
     refresh_tokens: std::collections::HashSet<String>,
     refresh_grants: usize,
+    /// Pushed authorization requests by `request_uri`.
+    pushed: std::collections::HashMap<String, Vec<(String, String)>>,
+    /// The requests `/par` received (form fields).
+    par_requests: Vec<Vec<(String, String)>>,
+    /// Client assertion `jti`s seen (replays are refused).
+    assertion_jtis: std::collections::HashSet<String>,
+    /// Why client assertions were refused.
+    assertion_refusals: Vec<String>,
+    /// Client assertions accepted.
+    assertions_accepted: usize,
 }
 
 #[derive(Clone)]
@@ -232,6 +258,7 @@ impl FakeIdp {
                 )
                 .route("/authorize", web::get().to(authorize))
                 .route("/token", web::post().to(token))
+                .route("/par", web::post().to(par))
                 .route("/jwks", web::get().to(jwks))
         })
         .workers(1)
@@ -264,6 +291,20 @@ impl FakeIdp {
     /// How many refresh grants succeeded.
     pub fn refresh_grants(&self) -> usize {
         self.state.lock().unwrap().refresh_grants
+    }
+
+    /// The form fields of every pushed authorization request received.
+    pub fn par_requests(&self) -> Vec<Vec<(String, String)>> {
+        self.state.lock().unwrap().par_requests.clone()
+    }
+
+    /// Why client assertions were refused, in order.
+    pub fn assertion_refusals(&self) -> Vec<String> {
+        self.state.lock().unwrap().assertion_refusals.clone()
+    }
+
+    pub fn assertions_accepted(&self) -> usize {
+        self.state.lock().unwrap().assertions_accepted
     }
 
     pub fn jwks_requests(&self) -> usize {
@@ -365,6 +406,14 @@ async fn discovery(fake: web::Data<FakeIdp>) -> HttpResponse {
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": knobs.iss_parameter_supported,
     });
+    if knobs.par.is_some() {
+        doc["pushed_authorization_request_endpoint"] = json!(format!("{issuer}/par"));
+    }
+    if knobs.client_assertion_key.is_some() {
+        doc["token_endpoint_auth_methods_supported"] = json!(["private_key_jwt"]);
+        doc["token_endpoint_auth_signing_alg_values_supported"] =
+            json!(["RS256", "PS256", "ES256"]);
+    }
     merge(&mut doc, &knobs.discovery_extra);
     HttpResponse::Ok().json(doc)
 }
@@ -380,10 +429,24 @@ async fn jwks(fake: web::Data<FakeIdp>) -> HttpResponse {
 }
 
 async fn authorize(req: HttpRequest, fake: web::Data<FakeIdp>) -> HttpResponse {
-    let params: std::collections::HashMap<String, String> =
+    let mut params: std::collections::HashMap<String, String> =
         url::form_urlencoded::parse(req.query_string().as_bytes())
             .into_owned()
             .collect();
+    if let Some(request_uri) = params.get("request_uri").cloned() {
+        // RFC 9126: the pushed parameters, once; nothing else but client_id may come along.
+        let pushed = fake.state.lock().unwrap().pushed.remove(&request_uri);
+        let Some(pushed) = pushed else {
+            return HttpResponse::BadRequest().json(json!({"error": "invalid_request_uri"}));
+        };
+        assert!(
+            params
+                .keys()
+                .all(|k| k == "client_id" || k == "request_uri"),
+            "a PAR redirect carries only client_id and request_uri: {params:?}"
+        );
+        params = pushed.into_iter().collect();
+    }
     let code = crate::helpers::random_code();
     let redirect_uri = params.get("redirect_uri").cloned().unwrap_or_default();
     let knobs = fake.knobs();
@@ -443,11 +506,18 @@ async fn token(req: HttpRequest, body: web::Bytes, fake: web::Data<FakeIdp>) -> 
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    if auth != expected {
-        return HttpResponse::Unauthorized().json(json!({"error": "invalid_client"}));
-    }
     let form: std::collections::HashMap<String, String> =
         url::form_urlencoded::parse(&body).into_owned().collect();
+    let authenticated = match &knobs.client_assertion_key {
+        Some(key) => check_client_assertion(&fake, key, &form, auth),
+        None => (auth == expected)
+            .then_some(())
+            .ok_or_else(|| "bad secret".to_owned()),
+    };
+    if let Err(why) = authenticated {
+        return HttpResponse::Unauthorized()
+            .json(json!({"error": "invalid_client", "error_description": why}));
+    }
     if form.get("grant_type").map(String::as_str) == Some("refresh_token") {
         return refresh(
             &fake,
@@ -522,6 +592,112 @@ async fn refresh(fake: &FakeIdp, knobs: &Knobs, presented: String) -> HttpRespon
         response["id_token"] = json!(fake.token_for(None));
     }
     HttpResponse::Ok().json(response)
+}
+
+/// What a provider checks of a `private_key_jwt` client assertion (RFC 7523 3, OpenID Connect
+/// Core 9): its type, RS256 signature by the registered key, `iss` = `sub` = the client,
+/// `aud` = the issuer, an unexpired and short `exp`, a `jti` never seen; no secret besides.
+fn check_client_assertion(
+    fake: &FakeIdp,
+    key: &rsa::RsaPublicKey,
+    form: &std::collections::HashMap<String, String>,
+    authorization: &str,
+) -> Result<(), String> {
+    use rsa::{pkcs1v15::VerifyingKey, signature::Verifier};
+    let result = (|| {
+        if !authorization.is_empty() || form.contains_key("client_secret") {
+            return Err("a secret came along".to_owned());
+        }
+        if form.get("client_assertion_type").map(String::as_str)
+            != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        {
+            return Err("wrong client_assertion_type".into());
+        }
+        let jwt = form.get("client_assertion").ok_or("no client_assertion")?;
+        let (input, signature) = jwt.rsplit_once('.').ok_or("not a JWS")?;
+        let (header, claims) = input.split_once('.').ok_or("not a JWS")?;
+        let decode = |part: &str| -> Result<Value, String> {
+            let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| "not base64url")?;
+            serde_json::from_slice(&bytes).map_err(|_| "not JSON".to_owned())
+        };
+        let (header, claims) = (decode(header)?, decode(claims)?);
+        if header["alg"] != "RS256" || !header["kid"].is_string() {
+            return Err(format!("header {header}"));
+        }
+        let signature = rsa::pkcs1v15::Signature::try_from(
+            URL_SAFE_NO_PAD
+                .decode(signature)
+                .map_err(|_| "signature not base64url")?
+                .as_slice(),
+        )
+        .map_err(|_| "malformed signature")?;
+        VerifyingKey::<Sha256>::new(key.clone())
+            .verify(input.as_bytes(), &signature)
+            .map_err(|_| "bad signature".to_owned())?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if claims["iss"] != CLIENT_ID || claims["sub"] != CLIENT_ID {
+            return Err(format!("iss/sub {} {}", claims["iss"], claims["sub"]));
+        }
+        if claims["aud"] != json!(fake.issuer) {
+            return Err(format!("aud {}", claims["aud"]));
+        }
+        let exp = claims["exp"].as_i64().ok_or("no exp")?;
+        let iat = claims["iat"].as_i64().ok_or("no iat")?;
+        if exp <= now || exp - iat > 60 || iat > now + 5 {
+            return Err(format!("exp {exp} iat {iat} now {now}"));
+        }
+        let jti = claims["jti"].as_str().ok_or("no jti")?.to_owned();
+        if !fake.state.lock().unwrap().assertion_jtis.insert(jti) {
+            return Err("replayed jti".into());
+        }
+        Ok(())
+    })();
+    let mut state = fake.state.lock().unwrap();
+    match &result {
+        Ok(()) => state.assertions_accepted += 1,
+        Err(why) => state.assertion_refusals.push(why.clone()),
+    }
+    result
+}
+
+async fn par(req: HttpRequest, body: web::Bytes, fake: web::Data<FakeIdp>) -> HttpResponse {
+    let knobs = fake.knobs();
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    fake.state.lock().unwrap().par_requests.push(form.clone());
+    match knobs.par {
+        Some(Par::Refuse(status, error)) => {
+            return HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+                .json(json!({"error": error, "error_description": "the fake says no"}))
+        }
+        None => return HttpResponse::NotFound().finish(),
+        Some(Par::Accept) => {}
+    }
+    let map: std::collections::HashMap<String, String> = form.iter().cloned().collect();
+    let authorization = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if let Some(key) = &knobs.client_assertion_key {
+        if let Err(why) = check_client_assertion(&fake, key, &map, authorization) {
+            return HttpResponse::Unauthorized()
+                .json(json!({"error": "invalid_client", "error_description": why}));
+        }
+    }
+    let request_uri = format!(
+        "urn:ietf:params:oauth:request_uri:{}",
+        crate::helpers::random_code()
+    );
+    let pushed = form
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("client_assertion") && k != "client_secret")
+        .collect();
+    fake.state
+        .lock()
+        .unwrap()
+        .pushed
+        .insert(request_uri.clone(), pushed);
+    HttpResponse::Created().json(json!({"request_uri": request_uri, "expires_in": 60}))
 }
 
 fn form_encode(s: &str) -> String {

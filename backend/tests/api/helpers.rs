@@ -142,6 +142,15 @@ impl DevIdp {
     /// For an app whose API is mounted at `api_prefix` (its callback and back-channel logout
     /// are below it).
     pub async fn start_for(app_base: &str, api_prefix: &str) -> Self {
+        Self::start_with(app_base, api_prefix, &[]).await
+    }
+
+    /// With more of its variables set (`DEVIDP_PUSHED_AUTHORIZATION_REQUESTS`, ...).
+    pub async fn start_with(
+        app_base: &str,
+        api_prefix: &str,
+        extra_env: &[(&'static str, String)],
+    ) -> Self {
         let root = repo_root();
         assert!(
             root.join("devidp/node_modules").exists(),
@@ -149,7 +158,7 @@ impl DevIdp {
         );
         let mut failures = Vec::new();
         for attempt in 1..=Self::START_ATTEMPTS {
-            match Self::try_start(&root, app_base, api_prefix).await {
+            match Self::try_start(&root, app_base, api_prefix, extra_env).await {
                 Ok(idp) => return idp,
                 Err(StartFailure::Exited(log)) => {
                     panic!("devidp exited before it was ready:\n{log}")
@@ -172,6 +181,7 @@ impl DevIdp {
         root: &Path,
         app_base: &str,
         api_prefix: &str,
+        extra_env: &[(&'static str, String)],
     ) -> Result<Self, StartFailure> {
         let mut child = tokio::process::Command::new("node")
             .arg(root.join("devidp/server.js"))
@@ -191,6 +201,7 @@ impl DevIdp {
             // Tests change users' roles and permissions at the provider (`TestApp::dev_user`).
             .env("DEVIDP_ENABLE_ADMIN_API", "1")
             .env("DEVIDP_EXIT_ON_STDIN_CLOSE", "1")
+            .envs(extra_env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -304,6 +315,8 @@ pub struct AppOptions {
     pub https_origin: bool,
     pub frontend_dist: Option<PathBuf>,
     pub extra_env: Vec<(&'static str, String)>,
+    /// More variables for the dev provider (when it is started).
+    pub idp_env: Vec<(&'static str, String)>,
 }
 
 /// The dev provider's API (its default `DEVIDP_API_AUDIENCE`): access tokens for it carry the
@@ -339,7 +352,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let (issuer, idp) = match options.issuer {
         Some(issuer) => (issuer, None),
         None => {
-            let idp = DevIdp::start(&address).await;
+            let idp = DevIdp::start_with(&address, "/api", &options.idp_env).await;
             (idp.issuer.clone(), Some(idp))
         }
     };

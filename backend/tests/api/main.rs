@@ -27,6 +27,7 @@ mod me;
 mod messages;
 mod my_sessions;
 mod operations;
+mod par_and_client_auth;
 mod permissions;
 mod provider_faults;
 mod proxy;

@@ -136,11 +136,15 @@ async fn finish_login(
     cookie: &SessionCookie,
     params: CallbackParams,
 ) -> Result<String, ApiError> {
-    let state_param = params
-        .state
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .ok_or(ApiError::BadCallback("missing state"))?;
+    let Some(state_param) = params.state.as_deref().filter(|s| !s.is_empty()) else {
+        // A provider that cannot tell the request's `state` (an expired or unknown pushed
+        // request, RFC 9126) still reports its error here: say what it was. Nothing is
+        // consumed or created, so nobody gains anything by forging one.
+        return Err(match params.error {
+            Some(error) => provider_refusal(&error, params.error_description.as_deref()),
+            None => ApiError::BadCallback("missing state"),
+        });
+    };
     let now = state.clock.now();
     let txn = state
         .txn_cookies
@@ -157,13 +161,10 @@ async fn finish_login(
     consume_state(state, &txn, now).await?;
 
     if let Some(error) = params.error {
-        let description = params.error_description.unwrap_or_default();
-        let detail = format!("{} {}", printable(&error, 64), printable(&description, 200));
-        return Err(if error == "access_denied" {
-            ApiError::AccessDenied(detail)
-        } else {
-            ApiError::LoginDenied(detail)
-        });
+        return Err(provider_refusal(
+            &error,
+            params.error_description.as_deref(),
+        ));
     }
     let provider = state.provider.get().await.map_err(provider_error)?;
     match params.iss.as_deref() {
@@ -291,6 +292,25 @@ async fn finish_login(
     cookie.begin(created)?;
     tracing::info!(%user_id, session = %session_id, "login completed");
     Ok(txn.return_to.as_str().to_owned())
+}
+
+/// The provider's error answer to the authorization request, as the error it means here. An
+/// expired or unknown `request_uri` (RFC 9126) means the pushed request outlived the login:
+/// start again.
+fn provider_refusal(error: &str, description: Option<&str>) -> ApiError {
+    let detail = format!(
+        "{} {}",
+        printable(error, 64),
+        printable(description.unwrap_or_default(), 200)
+    );
+    match error {
+        "access_denied" => ApiError::AccessDenied(detail),
+        "invalid_request_uri" => {
+            tracing::info!(provider.error = %detail, "the provider no longer knows the pushed authorization request");
+            ApiError::LoginExpired
+        }
+        _ => ApiError::LoginDenied(detail),
+    }
 }
 
 /// Records the transaction's state as used; a second use (replayed callback, even with a

@@ -14,7 +14,14 @@ use super::{
     login_options::LoginOptions, navigation, return_to::ReturnTo, transaction::LoginTransaction,
 };
 use crate::{
-    error::{ApiError, Cause}, oidc::provider::DiscoveryError, session::OptionalSession, state::AppState,
+    error::{ApiError, Cause},
+    oidc::{
+        http::FetchError,
+        par::{self, ParError},
+        provider::DiscoveryError,
+    },
+    session::OptionalSession,
+    state::AppState,
 };
 
 pub async fn login(
@@ -63,6 +70,18 @@ async fn start(
         request = request.add_extra_param(*name, value.clone());
     }
     let (url, csrf_state, nonce) = request.url();
+    // RFC 9126: the parameters go to the provider directly; the browser carries only
+    // `client_id` and `request_uri`.
+    let url = match &provider.par_endpoint {
+        Some(endpoint) => {
+            // The provider checks the client assertion against real time, not the app's clock.
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            par::push(&provider, state.provider.http(), endpoint, &url, now)
+                .await
+                .map_err(par_error)?
+        }
+        None => url,
+    };
 
     let txn = LoginTransaction {
         state: csrf_state.secret().clone(),
@@ -91,9 +110,19 @@ async fn start(
     Ok(response.finish())
 }
 
+fn par_error(err: ParError) -> ApiError {
+    match err {
+        ParError::Refused { .. } => ApiError::ParRefused(err.to_string()),
+        ParError::Fetch(FetchError::Timeout) => ApiError::ProviderTimeout,
+        err => ApiError::ProviderUnavailable(Cause::new(err)),
+    }
+}
+
 pub(crate) fn provider_error(err: DiscoveryError) -> ApiError {
     match err {
-        DiscoveryError::Invalid(why) => ApiError::ProviderMisconfigured(why),
+        DiscoveryError::Invalid(why) | DiscoveryError::Incompatible(why) => {
+            ApiError::ProviderMisconfigured(why)
+        }
         err if err.is_timeout() => ApiError::ProviderTimeout,
         err => ApiError::ProviderUnavailable(Cause::new(err)),
     }

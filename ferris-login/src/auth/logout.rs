@@ -156,7 +156,6 @@ async fn revoke_refresh_token(state: &AppState, refresh_token: &str) {
     match revocation::revoke_refresh_token(
         &provider,
         state.provider.http(),
-        &state.config,
         refresh_token,
     )
     .await

@@ -65,6 +65,35 @@ impl ConfigBuilder {
             .with("AUTH0_CLIENT_SECRET", secret)
     }
 
+    /// The app's client id alone (`AUTH0_CLIENT_ID`), for a client that authenticates with a
+    /// key ([`client_assertion_signing_key`](Self::client_assertion_signing_key)).
+    pub fn client_id(self, id: impl Into<String>) -> Self {
+        self.with("AUTH0_CLIENT_ID", id)
+    }
+
+    /// `private_key_jwt`: the key that signs client assertions, a PEM or a private JWK
+    /// (`AUTH0_CLIENT_ASSERTION_SIGNING_KEY`); no client secret is needed then.
+    pub fn client_assertion_signing_key(self, key: impl Into<String>) -> Self {
+        self.with("AUTH0_CLIENT_ASSERTION_SIGNING_KEY", key)
+    }
+
+    /// RS256, PS256 or ES256 (`AUTH0_CLIENT_ASSERTION_SIGNING_ALG`).
+    pub fn client_assertion_signing_alg(self, alg: impl Into<String>) -> Self {
+        self.with("AUTH0_CLIENT_ASSERTION_SIGNING_ALG", alg)
+    }
+
+    /// `client_secret_basic`, `client_secret_post` or `private_key_jwt`
+    /// (`AUTH0_TOKEN_ENDPOINT_AUTH_METHOD`).
+    pub fn token_endpoint_auth_method(self, method: impl Into<String>) -> Self {
+        self.with("AUTH0_TOKEN_ENDPOINT_AUTH_METHOD", method)
+    }
+
+    /// Pushed authorization requests: `auto`, `required` or `off`
+    /// (`AUTH0_PUSHED_AUTHORIZATION_REQUESTS`).
+    pub fn pushed_authorization_requests(self, mode: impl Into<String>) -> Self {
+        self.with("AUTH0_PUSHED_AUTHORIZATION_REQUESTS", mode)
+    }
+
     /// The secret that keys cookies and sealed tokens (`AUTH0_SECRET`); several,
     /// comma-separated and newest first, while rotating.
     pub fn secret(self, secret: impl Into<String>) -> Self {

@@ -6,7 +6,15 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use crate::{client::TrustedProxies, session::CacheSettings};
+use crate::{
+    client::TrustedProxies,
+    oidc::{
+        client_auth::{ClientAuthMethod, ClientCredentials},
+        par::ParSetting,
+        signing_key::{AssertionAlg, AssertionKey},
+    },
+    session::CacheSettings,
+};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -190,7 +198,11 @@ pub struct Config {
     pub(crate) base_url: BaseUrl,
     pub(crate) issuer: IssuerSetting,
     pub(crate) client_id: String,
-    pub(crate) client_secret: SecretString,
+    /// `AUTH0_CLIENT_SECRET`, or `AUTH0_CLIENT_ASSERTION_SIGNING_KEY` (`private_key_jwt`), and
+    /// `AUTH0_TOKEN_ENDPOINT_AUTH_METHOD`.
+    pub(crate) client_credentials: ClientCredentials,
+    /// `AUTH0_PUSHED_AUTHORIZATION_REQUESTS`: `auto`, `required` or `off`.
+    pub(crate) pushed_authorization_requests: ParSetting,
     pub(crate) audience: Option<String>,
     pub(crate) scopes: Vec<String>,
     pub(crate) database_url: SecretString,
@@ -380,7 +392,19 @@ impl Config {
         let issuer = IssuerSetting::parse(&required("AUTH0_ISSUER_BASE_URL")?)
             .map_err(|r| invalid("AUTH0_ISSUER_BASE_URL", r))?;
         let client_id = required("AUTH0_CLIENT_ID")?.trim().to_owned();
-        let client_secret = SecretString::from(required("AUTH0_CLIENT_SECRET")?);
+        let client_credentials = parse_client_credentials(&get)?;
+        let pushed_authorization_requests =
+            match get("AUTH0_PUSHED_AUTHORIZATION_REQUESTS").as_deref().map(str::trim) {
+                None | Some("auto") => ParSetting::Auto,
+                Some("required") => ParSetting::Required,
+                Some("off") => ParSetting::Off,
+                Some(_) => {
+                    return Err(invalid(
+                        "AUTH0_PUSHED_AUTHORIZATION_REQUESTS",
+                        "expected auto, required or off",
+                    ))
+                }
+            };
         let audience = get("AUTH0_AUDIENCE").map(|a| a.trim().to_owned());
         let scopes = parse_scopes(get("AUTH0_SCOPE").as_deref())?;
         let is_postgres =
@@ -520,7 +544,8 @@ impl Config {
             base_url,
             issuer,
             client_id,
-            client_secret,
+            client_credentials,
+            pushed_authorization_requests,
             audience,
             scopes,
             database_url: SecretString::from(database_url),
@@ -655,6 +680,47 @@ fn parse_session_store(
         }
         Some(_) => Err(invalid("SESSION_STORE", "expected postgres, memory or redis")),
     }
+}
+
+/// The client's credentials: a secret (`client_secret_basic` / `client_secret_post`) or a
+/// signing key (`private_key_jwt`), picked by `AUTH0_TOKEN_ENDPOINT_AUTH_METHOD`; by default,
+/// the key when one is given, else the secret. Neither is refused.
+fn parse_client_credentials(
+    get: &impl Fn(&'static str) -> Option<String>,
+) -> Result<ClientCredentials, ConfigError> {
+    const METHOD: &str = "AUTH0_TOKEN_ENDPOINT_AUTH_METHOD";
+    const KEY: &str = "AUTH0_CLIENT_ASSERTION_SIGNING_KEY";
+    const ALG: &str = "AUTH0_CLIENT_ASSERTION_SIGNING_ALG";
+    let method = match get(METHOD) {
+        Some(raw) => Some(ClientAuthMethod::parse(&raw).ok_or_else(|| {
+            invalid(
+                METHOD,
+                "expected client_secret_basic, client_secret_post or private_key_jwt",
+            )
+        })?),
+        None => None,
+    };
+    let secret = get("AUTH0_CLIENT_SECRET").map(SecretString::from);
+    let key = get(KEY);
+    let alg = get(ALG)
+        .map(|raw| AssertionAlg::parse(&raw).map_err(|r| invalid(ALG, r)))
+        .transpose()?;
+    let wants_key = match method {
+        Some(ClientAuthMethod::PrivateKeyJwt) => true,
+        Some(_) => false,
+        None => key.is_some(),
+    };
+    if wants_key {
+        let key = key.ok_or(ConfigError::Missing(KEY))?;
+        let key = AssertionKey::parse(&key, alg).map_err(|r| invalid(KEY, r))?;
+        return Ok(ClientCredentials::PrivateKeyJwt(std::sync::Arc::new(key)));
+    }
+    if alg.is_some() {
+        return Err(invalid(ALG, format!("is set but {METHOD} is not private_key_jwt")));
+    }
+    // Neither a key nor a secret: the secret is named (the seed's variable).
+    let secret = secret.ok_or(ConfigError::Missing("AUTH0_CLIENT_SECRET"))?;
+    Ok(ClientCredentials::Secret { secret, method })
 }
 
 fn parse_session_cache(
@@ -913,6 +979,61 @@ mod tests {
             vars.insert(name, "  ".into());
             assert_eq!(load(&vars).unwrap_err(), ConfigError::Missing(name));
         }
+    }
+
+    #[test]
+    fn a_signing_key_alone_means_private_key_jwt_and_neither_is_refused() {
+        let mut vars = valid();
+        vars.remove("AUTH0_CLIENT_SECRET");
+        assert_eq!(
+            load(&vars).unwrap_err(),
+            ConfigError::Missing("AUTH0_CLIENT_SECRET")
+        );
+        vars.insert(
+            "AUTH0_CLIENT_ASSERTION_SIGNING_KEY",
+            crate::oidc::signing_key::tests::p256_pem(),
+        );
+        let config = load(&vars).unwrap();
+        assert!(matches!(
+            config.client_credentials,
+            ClientCredentials::PrivateKeyJwt(_)
+        ));
+        // Both given: the key wins unless the method says otherwise.
+        vars.insert("AUTH0_CLIENT_SECRET", "secret".into());
+        assert!(matches!(
+            load(&vars).unwrap().client_credentials,
+            ClientCredentials::PrivateKeyJwt(_)
+        ));
+        vars.insert("AUTH0_TOKEN_ENDPOINT_AUTH_METHOD", "client_secret_post".into());
+        assert!(matches!(
+            load(&vars).unwrap().client_credentials,
+            ClientCredentials::Secret {
+                method: Some(ClientAuthMethod::ClientSecretPost),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn the_client_authentication_settings_are_checked() {
+        let cases = [
+            ("AUTH0_TOKEN_ENDPOINT_AUTH_METHOD", "client_secret_jwt", "AUTH0_TOKEN_ENDPOINT_AUTH_METHOD is invalid"),
+            ("AUTH0_TOKEN_ENDPOINT_AUTH_METHOD", "private_key_jwt", "AUTH0_CLIENT_ASSERTION_SIGNING_KEY is required"),
+            ("AUTH0_CLIENT_ASSERTION_SIGNING_ALG", "HS256", "AUTH0_CLIENT_ASSERTION_SIGNING_ALG is invalid"),
+            ("AUTH0_CLIENT_ASSERTION_SIGNING_ALG", "ES256", "is set but AUTH0_TOKEN_ENDPOINT_AUTH_METHOD"),
+            ("AUTH0_CLIENT_ASSERTION_SIGNING_KEY", "not-a-key", "AUTH0_CLIENT_ASSERTION_SIGNING_KEY is invalid"),
+            ("AUTH0_PUSHED_AUTHORIZATION_REQUESTS", "always", "expected auto, required or off"),
+        ];
+        for (name, value, message) in cases {
+            let mut vars = valid();
+            vars.insert(name, value.into());
+            let err = load(&vars).unwrap_err().to_string();
+            assert!(err.contains(message), "{name}={value}: {err}");
+        }
+        let mut vars = valid();
+        assert_eq!(load(&vars).unwrap().pushed_authorization_requests, ParSetting::Auto);
+        vars.insert("AUTH0_PUSHED_AUTHORIZATION_REQUESTS", "required".into());
+        assert_eq!(load(&vars).unwrap().pushed_authorization_requests, ParSetting::Required);
     }
 
     #[test]

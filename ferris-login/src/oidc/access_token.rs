@@ -87,6 +87,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::oidc::client_auth::{ClientAuthMethod, ClientAuthenticator, ClientCredentials};
 
     const NOW: i64 = 1_800_000_000;
 
@@ -154,8 +155,20 @@ mod tests {
             issuer: "https://idp/".into(),
             end_session_endpoint: None,
             revocation_endpoint: None,
-            client_auth: openidconnect::AuthType::BasicAuth,
+            client_auth: std::sync::Arc::new(ClientAuthenticator::new(
+                "c",
+                &ClientCredentials::Secret {
+                    secret: secrecy::SecretString::from("s"),
+                    method: None,
+                },
+                ClientAuthMethod::ClientSecretBasic,
+                "https://idp/",
+                "https://idp/token",
+            )),
             iss_parameter_supported: false,
+            client_id: "c".into(),
+            authorization_endpoint: url::Url::parse("https://idp/authorize").unwrap(),
+            par_endpoint: None,
         }
     }
 }

@@ -5,11 +5,13 @@
 use std::{
     future::Future,
     pin::Pin,
+    sync::{Arc, RwLock},
     time::{Duration, Instant},
 };
 
 use openidconnect::{AsyncHttpClient, HttpRequest, HttpResponse};
 
+use super::client_auth::ClientAuthenticator;
 use crate::error::error_chain;
 
 /// Largest response body read from the provider.
@@ -54,6 +56,9 @@ impl FetchError {
 #[derive(Debug, Clone)]
 pub struct ProviderHttp {
     client: reqwest::Client,
+    /// The client's authentication at the provider, set by discovery: token requests made
+    /// through `openidconnect` get their `private_key_jwt` assertion here.
+    client_auth: Arc<RwLock<Option<Arc<ClientAuthenticator>>>>,
 }
 
 impl ProviderHttp {
@@ -67,7 +72,40 @@ impl ProviderHttp {
             .pool_idle_timeout(Duration::from_secs(4))
             .user_agent(concat!("rust-bff/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self { client })
+        Ok(Self {
+            client,
+            client_auth: Arc::default(),
+        })
+    }
+
+    /// How token requests authenticate from now on (the discovered provider's choice).
+    pub(crate) fn use_client_auth(&self, auth: Arc<ClientAuthenticator>) {
+        *self.client_auth.write().unwrap_or_else(|e| e.into_inner()) = Some(auth);
+    }
+
+    /// For `private_key_jwt`, a token request made by `openidconnect` (which sends only
+    /// `client_id`) gets a fresh client assertion appended to its form body.
+    fn add_client_assertion(&self, request: &mut HttpRequest) -> Result<(), FetchError> {
+        let auth = self
+            .client_auth
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let Some(auth) = auth else { return Ok(()) };
+        if request.method() != openidconnect::http::Method::POST {
+            return Ok(());
+        }
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let Some(fields) = auth.assertion_for(&request.uri().to_string(), now) else {
+            return Ok(());
+        };
+        let fields = fields.map_err(FetchError::Malformed)?;
+        let body = request.body_mut();
+        if !body.is_empty() {
+            body.push(b'&');
+        }
+        body.extend_from_slice(fields.as_bytes());
+        Ok(())
     }
 
     /// GET a JSON document (discovery, JWKS): 200 and a capped body, else an error.
@@ -144,7 +182,8 @@ impl<'c> AsyncHttpClient<'c> for ProviderHttp {
 }
 
 impl ProviderHttp {
-    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, FetchError> {
+    async fn execute(&self, mut request: HttpRequest) -> Result<HttpResponse, FetchError> {
+        self.add_client_assertion(&mut request)?;
         {
             let request: reqwest::Request = request
                 .try_into()

@@ -25,7 +25,11 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::http::{FetchError, ProviderHttp};
+use super::{
+    client_auth::{choose_method, ClientAuthMethod, ClientAuthenticator, ClientCredentials},
+    http::{FetchError, ProviderHttp},
+    par::ParSetting,
+};
 use crate::config::{is_loopback_host, Config};
 
 /// Wait at least this long between two failed discovery attempts.
@@ -43,6 +47,15 @@ pub struct ExtraProviderMetadata {
     /// RFC 9207: the provider adds `iss` to authorization responses.
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// RFC 9126: where authorization requests are pushed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// RFC 9126: the provider accepts only pushed authorization requests.
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
+    /// RFC 8414: the algorithms the token endpoint accepts for client assertions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_signing_alg_values_supported: Option<Vec<String>>,
 }
 impl AdditionalProviderMetadata for ExtraProviderMetadata {}
 
@@ -113,9 +126,14 @@ pub struct Provider {
     pub end_session_endpoint: Option<Url>,
     /// RFC 7009 token revocation, when the provider offers it.
     pub revocation_endpoint: Option<Url>,
-    /// How the client authenticates at the token (and revocation) endpoint.
-    pub client_auth: AuthType,
+    /// How the client authenticates at the token, revocation and PAR endpoints.
+    pub client_auth: Arc<ClientAuthenticator>,
     pub iss_parameter_supported: bool,
+    pub client_id: String,
+    /// The authorization endpoint as discovered (PAR redirects name it).
+    pub authorization_endpoint: Url,
+    /// Where authorization requests are pushed (RFC 9126); `None`: plain redirects.
+    pub par_endpoint: Option<Url>,
 }
 
 impl std::fmt::Debug for Provider {
@@ -136,6 +154,10 @@ pub enum DiscoveryError {
     },
     #[error("the provider's configuration is unacceptable: {0}")]
     Invalid(String),
+    /// The provider cannot serve this configuration (PAR required but not offered, a client
+    /// authentication method it does not list): start-up fails on it.
+    #[error("the provider does not support this app's configuration: {0}")]
+    Incompatible(String),
 }
 
 impl DiscoveryError {
@@ -214,41 +236,97 @@ pub async fn discover(config: &Config, http: &ProviderHttp) -> Result<Provider, 
             what: "the signing keys (jwks_uri)",
             source,
         })?;
-    let auth_type =
-        match metadata.token_endpoint_auth_methods_supported() {
-            // Absent means client_secret_basic (OpenID Connect Discovery 1.0, section 3).
-            None => AuthType::BasicAuth,
-            Some(methods) if methods.contains(&CoreClientAuthMethod::ClientSecretBasic) => {
-                AuthType::BasicAuth
+    let advertised: Option<Vec<String>> = metadata
+        .token_endpoint_auth_methods_supported()
+        .map(|methods| {
+            methods
+                .iter()
+                .filter_map(|m| serde_json::to_value(m).ok())
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        });
+    let method = choose_method(&config.client_credentials, advertised.as_deref())
+        .map_err(|why| match &config.client_credentials {
+            ClientCredentials::Secret { method: None, .. } => DiscoveryError::Invalid(why),
+            _ => DiscoveryError::Incompatible(why),
+        })?;
+    if let ClientCredentials::PrivateKeyJwt(key) = &config.client_credentials {
+        let alg = key.alg().as_str();
+        if let Some(algs) = &extra.token_endpoint_auth_signing_alg_values_supported {
+            if !algs.iter().any(|a| a == alg) {
+                return Err(DiscoveryError::Incompatible(format!(
+                    "AUTH0_CLIENT_ASSERTION_SIGNING_ALG is {alg} but the provider's \
+                     token_endpoint_auth_signing_alg_values_supported does not list it"
+                )));
             }
-            Some(methods) if methods.contains(&CoreClientAuthMethod::ClientSecretPost) => {
-                AuthType::RequestBody
-            }
-            Some(_) => return Err(DiscoveryError::Invalid(
-                "the token endpoint supports neither client_secret_basic nor client_secret_post"
+        }
+    }
+    let par_endpoint = match (
+        config.pushed_authorization_requests,
+        &extra.pushed_authorization_request_endpoint,
+    ) {
+        (ParSetting::Off, _) if extra.require_pushed_authorization_requests => {
+            return Err(DiscoveryError::Incompatible(
+                "the provider requires pushed authorization requests \
+                 (require_pushed_authorization_requests) but AUTH0_PUSHED_AUTHORIZATION_REQUESTS is off"
                     .into(),
-            )),
-        };
+            ))
+        }
+        (ParSetting::Off, _) => None,
+        (_, Some(raw)) => {
+            let url = Url::parse(raw).map_err(|e| {
+                DiscoveryError::Invalid(format!("pushed_authorization_request_endpoint: {e}"))
+            })?;
+            check("pushed_authorization_request_endpoint", &url)?;
+            Some(url)
+        }
+        (ParSetting::Required, None) => {
+            return Err(DiscoveryError::Incompatible(
+                "AUTH0_PUSHED_AUTHORIZATION_REQUESTS is required but the provider's discovery \
+                 document has no pushed_authorization_request_endpoint"
+                    .into(),
+            ))
+        }
+        (ParSetting::Auto, None) => None,
+    };
+    let client_auth = Arc::new(ClientAuthenticator::new(
+        &config.client_id,
+        &config.client_credentials,
+        method,
+        &issuer,
+        token_endpoint.url().as_str(),
+    ));
+    let authorization_endpoint = metadata.authorization_endpoint().url().clone();
     let metadata = metadata.set_jwks(jwks.clone());
     let redirect = RedirectUrl::new(config.callback_url())
         .map_err(|e| DiscoveryError::Invalid(format!("redirect URL: {e}")))?;
+    // With private_key_jwt, `openidconnect` sends only `client_id` in the body, and the HTTP
+    // client adds the assertion (see `client_auth`).
+    let auth_type = match method {
+        ClientAuthMethod::ClientSecretBasic => AuthType::BasicAuth,
+        _ => AuthType::RequestBody,
+    };
     let client = OidcClient::from_provider_metadata(
         metadata,
         ClientId::new(config.client_id.clone()),
-        Some(ClientSecret::new(
-            config.client_secret.expose_secret().to_owned(),
-        )),
+        client_auth
+            .secret()
+            .map(|s| ClientSecret::new(s.expose_secret().to_owned())),
     )
     .set_redirect_uri(redirect)
-    .set_auth_type(auth_type.clone());
+    .set_auth_type(auth_type);
+    http.use_client_auth(client_auth.clone());
     Ok(Provider {
         client,
         jwks,
         issuer,
         end_session_endpoint,
         revocation_endpoint,
-        client_auth: auth_type,
+        client_auth,
         iss_parameter_supported: extra.authorization_response_iss_parameter_supported,
+        client_id: config.client_id.clone(),
+        authorization_endpoint,
+        par_endpoint,
     })
 }
 
@@ -357,7 +435,9 @@ impl ProviderHandle {
             }
             Err(err) => {
                 let invalid = match &err {
-                    DiscoveryError::Invalid(why) => Some(why.clone()),
+                    DiscoveryError::Invalid(why) | DiscoveryError::Incompatible(why) => {
+                        Some(why.clone())
+                    }
                     DiscoveryError::Fetch { .. } => None,
                 };
                 *self.last_failure.write().unwrap_or_else(|e| e.into_inner()) =

@@ -89,6 +89,10 @@ pub fn advice(code: ErrorCode) -> Advice {
             "Sign-in is not set up correctly on our side.",
             ContactAdministrator,
         ),
+        ErrorCode::ParRefused => (
+            "The identity provider refused to start the sign-in: it is not set up correctly on our side.",
+            ContactAdministrator,
+        ),
         ErrorCode::StoreUnavailable => ("The service is temporarily unavailable.", TryAgain),
         ErrorCode::BadRequest => ("The server could not use that request.", TryAgain),
         ErrorCode::NotFound => ("That is not there any more.", TryAgain),
@@ -226,6 +230,7 @@ mod tests {
     fn what_only_an_operator_can_fix_says_so() {
         for code in [
             ErrorCode::ProviderMisconfigured,
+            ErrorCode::ParRefused,
             ErrorCode::InvalidIdToken,
             ErrorCode::InvalidLogoutToken,
             ErrorCode::Forbidden,

@@ -47,11 +47,12 @@ impl Default for Options {
 
 impl Options {
     pub fn bucket(&self) -> Duration {
-        self.bucket.unwrap_or(if self.duration < Duration::from_secs(600) {
-            Duration::from_secs(10)
-        } else {
-            Duration::from_secs(60)
-        })
+        self.bucket
+            .unwrap_or(if self.duration < Duration::from_secs(600) {
+                Duration::from_secs(10)
+            } else {
+                Duration::from_secs(60)
+            })
     }
 
     /// Access tokens live an eighth of the run, between one and five minutes, so every
@@ -109,10 +110,11 @@ impl Options {
 }
 
 pub fn run(options: &Options) -> Result<()> {
-    let out = options
-        .out
-        .clone()
-        .unwrap_or_else(|| workspace::target_dir().join("soak"));
+    // Absolute: the driver runs in backend/.
+    let out = match &options.out {
+        Some(dir) => std::path::absolute(dir).context("--out")?,
+        None => workspace::target_dir().join("soak"),
+    };
     fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let samples_path = out.join("samples.json");
     let _ = fs::remove_file(&samples_path);

@@ -192,7 +192,17 @@ impl Driver {
                 }
             }
             Err(e) => {
-                self.record(op, took, Some(format!("{op} {method} {}: {e}", parsed.path())));
+                let mut chain = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(cause) = source {
+                    chain.push_str(&format!(": {cause}"));
+                    source = cause.source();
+                }
+                self.record(
+                    op,
+                    took,
+                    Some(format!("{op} {method} {}: {chain}", parsed.path())),
+                );
                 None
             }
         }
@@ -363,12 +373,10 @@ impl Driver {
 
 /// A few figures from the backend's `/metrics` (Prometheus text).
 fn metric(text: &str, name: &str) -> Option<f64> {
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .find_map(|l| {
-            let (key, value) = l.rsplit_once(' ')?;
-            (key == name).then(|| value.trim().parse().ok())?
-        })
+    text.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
+        let (key, value) = l.rsplit_once(' ')?;
+        (key == name).then(|| value.trim().parse().ok())?
+    })
 }
 
 /// The resident set of `pid` in KiB (`VmRSS` in /proc).
@@ -418,7 +426,7 @@ struct Gauges {
     sessions_active: f64,
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the soak: run by `cargo xtask soak` (minutes to hours)"]
 async fn soak() {
     let settings = Settings::from_env();
@@ -463,6 +471,9 @@ async fn soak() {
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(settings.clients * 2)
+            // Shorter than the servers' keep-alive (5 s), so a request never goes out on a
+            // connection the server is closing.
+            .pool_idle_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap(),
@@ -509,7 +520,10 @@ async fn soak() {
     // The cache's count settles (its bookkeeping runs behind its writes).
     tokio::time::sleep(Duration::from_secs(2)).await;
     let cache_after_warm_up = match scraper.get(&metrics_url).send().await {
-        Ok(response) => metric(&response.text().await.unwrap_or_default(), "bff_session_cache_entries"),
+        Ok(response) => metric(
+            &response.text().await.unwrap_or_default(),
+            "bff_session_cache_entries",
+        ),
         Err(_) => None,
     };
     let rss_after_warm_up = rss_kib(pid).expect("the backend is running");

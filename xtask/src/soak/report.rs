@@ -316,7 +316,10 @@ impl Summary {
         );
         let verdict = self.failures();
         if verdict.is_empty() {
-            let _ = writeln!(out, "**Verdict: pass** (no errors; RSS and p99 flat within noise)\n");
+            let _ = writeln!(
+                out,
+                "**Verdict: pass** (no errors; RSS and p99 flat within noise)\n"
+            );
         } else {
             let _ = writeln!(out, "**Verdict: FAIL**: {}\n", verdict.join("; "));
         }
@@ -416,7 +419,10 @@ impl Summary {
             );
             before = b.clone();
         }
-        if let Some(errors) = samples["error_samples"].as_array().filter(|e| !e.is_empty()) {
+        if let Some(errors) = samples["error_samples"]
+            .as_array()
+            .filter(|e| !e.is_empty())
+        {
             let _ = writeln!(out, "\n## First errors\n");
             for e in errors.iter().take(20) {
                 let _ = writeln!(out, "- {}", e.as_str().unwrap_or_default());

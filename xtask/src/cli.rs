@@ -25,6 +25,7 @@ commands:
                     --rate N        requests a second in all (default 150)
                     --bucket D      report buckets (default 10s, 1m from 10m up)
                     --out DIR       where the report goes (default target/soak)
+                    --report-only   write the report again from DIR's samples.json
   tools           only check/install the tools
   help            this text
 

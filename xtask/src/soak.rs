@@ -30,6 +30,8 @@ pub struct Options {
     pub bucket: Option<Duration>,
     /// Where the report goes (default: target/soak).
     pub out: Option<PathBuf>,
+    /// Only write the report again from the `samples.json` a run left in `out`.
+    pub report_only: bool,
 }
 
 impl Default for Options {
@@ -41,6 +43,7 @@ impl Default for Options {
             rate: 150,
             bucket: None,
             out: None,
+            report_only: false,
         }
     }
 }
@@ -62,7 +65,8 @@ impl Options {
         (self.duration / 8).clamp(Duration::from_secs(60), Duration::from_secs(300))
     }
 
-    /// Parses `--duration 2m --sessions N --clients N --rate N --bucket 10s --out DIR`.
+    /// Parses `--duration 2m --sessions N --clients N --rate N --bucket 10s --out DIR
+    /// --report-only`.
     pub fn parse(args: Vec<String>) -> Result<Self> {
         let mut options = Self::default();
         let mut args = args.into_iter();
@@ -99,6 +103,7 @@ impl Options {
                 "--clients" => options.clients = count(value()?)?,
                 "--rate" => options.rate = count(value()?)?,
                 "--out" => options.out = Some(PathBuf::from(value()?)),
+                "--report-only" => options.report_only = true,
                 _ => bail!("unknown option `{arg}` for `soak`"),
             }
         }
@@ -117,7 +122,15 @@ pub fn run(options: &Options) -> Result<()> {
     };
     fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let samples_path = out.join("samples.json");
-    let _ = fs::remove_file(&samples_path);
+    if !options.report_only {
+        load(options, &samples_path)?;
+    }
+    report(&out, &samples_path)
+}
+
+/// Runs the driver on a database of its own; it writes `samples_path`.
+fn load(options: &Options, samples_path: &std::path::Path) -> Result<()> {
+    let _ = fs::remove_file(samples_path);
     let admin = postgres::admin_url();
     let database = postgres::TempDatabase::create(&admin, "soak")?;
     println!(
@@ -128,7 +141,7 @@ pub fn run(options: &Options) -> Result<()> {
         options.clients,
         options.rate,
         options.token_lifetime().as_secs(),
-        out.display()
+        samples_path.display()
     );
     // The API tests' build (the same command `cargo xtask test` runs, so nothing is rebuilt
     // after its `cargo-test` step), running only the ignored soak test.
@@ -145,9 +158,14 @@ pub fn run(options: &Options) -> Result<()> {
             "SOAK_TOKEN_LIFETIME_SECS",
             options.token_lifetime().as_secs().to_string(),
         )
-        .env("SOAK_OUT", &samples_path);
+        .env("SOAK_OUT", samples_path);
     cmd::run(&mut test)?;
     drop(database);
+    Ok(())
+}
+
+/// The report from `samples_path`, written beside it; an error if the run failed.
+fn report(out: &std::path::Path, samples_path: &std::path::Path) -> Result<()> {
     let raw = fs::read_to_string(&samples_path)
         .with_context(|| format!("reading {}", samples_path.display()))?;
     let samples: serde_json::Value = serde_json::from_str(&raw).context("samples.json")?;
@@ -194,6 +212,12 @@ mod tests {
         assert_eq!(o.token_lifetime(), Duration::from_secs(150));
         assert_eq!(o.bucket(), Duration::from_secs(30));
         assert_eq!(o.out, Some(PathBuf::from("/tmp/x")));
+        assert!(!o.report_only);
+        assert!(
+            parse("--report-only --out target/soak-1h")
+                .unwrap()
+                .report_only
+        );
     }
 
     #[test]

@@ -66,9 +66,13 @@ pub struct Summary {
     pub warm_up_errors: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// The first bucket the trends are fitted from (the steady state).
+    pub trend_from_secs: f64,
     pub rss: Option<Trend>,
     pub p99: Option<Trend>,
     pub session_hours: f64,
+    /// Seconds between two requests of one session, on average.
+    pub request_gap_secs: f64,
     pub writes_per_session_hour: f64,
     pub model: Model,
     pub measured: Measured,
@@ -81,6 +85,8 @@ pub struct Model {
     pub touch_interval_secs: f64,
     /// Idle-deadline slides per session-hour in steady state.
     pub slides_per_session_hour: f64,
+    /// Seconds after which a token falls due.
+    pub due_after_secs: f64,
     /// Refreshes per session-hour if a session is used the moment its token falls due.
     pub refreshes_per_session_hour: f64,
     /// Pooled connections plus the one `LISTEN`ing connection.
@@ -95,6 +101,7 @@ impl Model {
         let due_after = (lifetime - buffer).max(lifetime / 2.0);
         Self {
             touch_interval_secs: touch,
+            due_after_secs: due_after,
             slides_per_session_hour: 3600.0 / touch,
             refreshes_per_session_hour: if due_after > 0.0 {
                 3600.0 / due_after
@@ -102,6 +109,18 @@ impl Model {
                 0.0
             },
             connections: pool + 1.0,
+        }
+    }
+
+    /// Refreshes per session-hour when a session's requests come `gap` seconds apart on
+    /// average, at random: a due token waits for the session's next request (on average
+    /// `gap` later, the arrivals having no memory).
+    pub fn refreshes_with_gap(&self, gap: f64) -> f64 {
+        let period = self.due_after_secs + gap.max(0.0);
+        if period > 0.0 {
+            3600.0 / period
+        } else {
+            0.0
         }
     }
 }
@@ -174,13 +193,30 @@ pub fn summarise(samples: &Value) -> Result<Summary> {
         number(settings, "token_refresh_buffer_secs"),
         number(settings, "database_max_connections"),
     );
+    // Trends are fitted over the steady state: from one access-token lifetime on, every
+    // session's first token has fallen due and refreshes run at their steady rate (before,
+    // the load has no refreshes at all). Runs too short for three such buckets use them all.
+    let settle = number(settings, "access_token_lifetime_secs");
+    let steady: Vec<&Bucket> = buckets.iter().filter(|b| b.t_secs > settle).collect();
+    let steady = if steady.len() >= 3 {
+        steady
+    } else {
+        buckets.iter().collect()
+    };
+    let trend_from_secs = steady.first().map_or(0.0, |b| b.t_secs);
     let series = |f: fn(&Bucket) -> f64| -> Vec<(f64, f64)> {
-        buckets.iter().map(|b| (b.t_secs, f(b))).collect()
+        steady.iter().map(|b| (b.t_secs, f(b))).collect()
     };
     let p99s: Vec<f64> = buckets.iter().map(|b| b.p99_ms).collect();
     let overall = &samples["overall"];
+    let requests: f64 = buckets.iter().map(|b| b.requests).sum();
     Ok(Summary {
-        requests: buckets.iter().map(|b| b.requests).sum(),
+        requests,
+        request_gap_secs: if requests > 0.0 {
+            session_hours * 3600.0 / requests
+        } else {
+            0.0
+        },
         errors: number(samples, "errors"),
         warm_up_errors: number(samples, "warm_up_errors"),
         p50_ms: overall["p50_ms"].as_f64().unwrap_or(0.0),
@@ -188,6 +224,7 @@ pub fn summarise(samples: &Value) -> Result<Summary> {
             .as_f64()
             .or_else(|| quantile(&p99s, 0.5))
             .unwrap_or(0.0),
+        trend_from_secs,
         rss: trend(&series(|b| b.rss_kib), RSS_FLOOR),
         p99: trend(&series(|b| b.p99_ms), P99_FLOOR),
         session_hours,
@@ -235,6 +272,7 @@ impl Summary {
             "warm_up_errors": self.warm_up_errors,
             "p50_ms": self.p50_ms,
             "p99_ms": self.p99_ms,
+            "trend_from_secs": self.trend_from_secs,
             "rss_kib": trend(&self.rss),
             "p99_ms_trend": trend(&self.p99),
             "session_hours": self.session_hours,
@@ -252,6 +290,8 @@ impl Summary {
                 "slides": self.model.slides_per_session_hour,
                 "refreshes_at_most": self.model.refreshes_per_session_hour,
                 "refresh_writes_at_most": 2.0 * self.model.refreshes_per_session_hour,
+                "refreshes_with_the_load_s_gap": self.model.refreshes_with_gap(self.request_gap_secs),
+                "request_gap_secs": self.request_gap_secs,
             },
             "rss_per_cached_session_bytes": self.measured.rss_per_cached_session,
             "db_connections_max": self.measured.connections_max,
@@ -329,6 +369,12 @@ impl Summary {
              - latency over the run: p50 {:.1} ms, p99 {:.1} ms",
             self.requests, self.errors, self.warm_up_errors, self.p50_ms, self.p99_ms
         );
+        let _ = writeln!(
+            out,
+            "- trends fitted from the bucket ending at {:.0} s on (once every session's first \
+             access token has fallen due)",
+            self.trend_from_secs
+        );
         for (name, unit, t, scale) in [
             ("RSS", "MiB", &self.rss, 1.0 / 1024.0),
             ("p99", "ms", &self.p99, 1.0),
@@ -359,7 +405,7 @@ impl Summary {
              {:.1} session-hours; {:.1} writes per session-hour in all.\n\n\
              | | measured | model |\n|---|---|---|\n\
              | updates | {:.1} ({:.1} HOT) | slides + refresh writes |\n\
-             | refreshes (the backend's count) | {:.1} | at most {:.1} (token due every {:.0} s) |\n\
+             | refreshes (the backend's count) | {:.1} | at most {:.1} (token due after {:.0} s); {:.1} with a session's requests {:.1} s apart |\n\
              | updates besides 2 per refresh (slides, leases lost...) | {:.1} | {:.1} slides (every {:.0} s in steady state) |\n\
              | inserts (logins) | {:.1} | the load's logins |\n\
              | deletes (logouts, revocations) | {:.1} | the load's logouts and revocations |\n",
@@ -369,11 +415,9 @@ impl Summary {
             m.hot_updates,
             m.refreshes,
             model.refreshes_per_session_hour,
-            if model.refreshes_per_session_hour > 0.0 {
-                3600.0 / model.refreshes_per_session_hour
-            } else {
-                0.0
-            },
+            model.due_after_secs,
+            model.refreshes_with_gap(self.request_gap_secs),
+            self.request_gap_secs,
             m.other_updates,
             model.slides_per_session_hour,
             model.touch_interval_secs,
@@ -468,8 +512,12 @@ mod tests {
     fn a_flat_run_without_errors_passes() {
         let s = summarise(&samples(|_| 50_000.0, 0)).unwrap();
         assert!(s.failures().is_empty(), "{:?}", s.failures());
+        // Tokens live 60 s: the trends start after the first minute.
+        assert_eq!(s.trend_from_secs, 70.0);
         // 3,600 sessions for 120 s: 120 session-hours.
         assert!((s.session_hours - 120.0).abs() < 1e-9);
+        // 12,000 requests in 120 session-hours: one per session every 36 s.
+        assert!((s.request_gap_secs - 36.0).abs() < 1e-9);
         // 1,200 refreshes, 3,000 updates, 120 + 120 inserts and deletes.
         assert!((s.measured.refreshes - 10.0).abs() < 1e-9);
         assert!((s.measured.other_updates - 5.0).abs() < 1e-9);
@@ -486,10 +534,14 @@ mod tests {
         let s = summarise(&samples(|_| 50_000.0, 3)).unwrap();
         assert_eq!(s.failures().len(), 1);
         assert!(s.failures()[0].starts_with("3 errors"));
-        // 100 KiB more every 10 s: 2 % of the mean, beyond the floor, no noise.
-        let s = summarise(&samples(|t| 50_000.0 + t * 10.0, 0)).unwrap();
+        // 300 KiB more every 10 s: 1.5 MiB over the five steady buckets, 2.9 % of the mean,
+        // beyond the floor, no noise.
+        let s = summarise(&samples(|t| 50_000.0 + t * 30.0, 0)).unwrap();
         assert!(s.failures().iter().any(|f| f.starts_with("RSS grew")));
         assert!(s.markdown(&Value::Null).contains("Verdict: FAIL"));
+        // Growth only before the steady state does not count.
+        let s = summarise(&samples(|t| 50_000.0 + t.min(60.0) * 100.0, 0)).unwrap();
+        assert!(s.failures().is_empty(), "{:?}", s.failures());
     }
 
     #[test]
@@ -499,6 +551,8 @@ mod tests {
         assert_eq!(m.touch_interval_secs, 900.0);
         assert_eq!(m.slides_per_session_hour, 4.0);
         assert_eq!(m.refreshes_per_session_hour, 15.0);
+        // Requests 60 s apart: a due token waits a minute on average.
+        assert_eq!(m.refreshes_with_gap(60.0), 12.0);
         assert_eq!(m.connections, 11.0);
         // One-minute tokens are refreshed half-way; an 8-minute idle timeout slides every 2.
         let m = Model::new(480.0, 60.0, 60.0, 10.0);

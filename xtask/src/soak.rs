@@ -166,7 +166,7 @@ fn load(options: &Options, samples_path: &std::path::Path) -> Result<()> {
 
 /// The report from `samples_path`, written beside it; an error if the run failed.
 fn report(out: &std::path::Path, samples_path: &std::path::Path) -> Result<()> {
-    let raw = fs::read_to_string(&samples_path)
+    let raw = fs::read_to_string(samples_path)
         .with_context(|| format!("reading {}", samples_path.display()))?;
     let samples: serde_json::Value = serde_json::from_str(&raw).context("samples.json")?;
     let summary = report::summarise(&samples)?;

@@ -112,6 +112,18 @@ impl Model {
         }
     }
 
+    /// Slides per session-hour when sessions end at random, `ends` per session-hour (logouts
+    /// and revocations): a session slides at ages τ, 2τ, 3τ... while it lives, so each slides
+    /// `Σ e^(−ends·kτ)` = `1 / (e^(ends·τ) − 1)` times, and `ends` sessions end per
+    /// session-hour. Without churn this is `1 / τ`.
+    pub fn slides_with_churn(&self, ends: f64) -> f64 {
+        let tau = self.touch_interval_secs / 3600.0;
+        if ends * tau < 1e-9 {
+            return self.slides_per_session_hour;
+        }
+        ends / ((ends * tau).exp() - 1.0)
+    }
+
     /// Refreshes per session-hour when a session's requests come `gap` seconds apart on
     /// average, at random: a due token waits for the session's next request (on average
     /// `gap` later, the arrivals having no memory).
@@ -288,6 +300,7 @@ impl Summary {
             "model_per_session_hour": {
                 "touch_interval_secs": self.model.touch_interval_secs,
                 "slides": self.model.slides_per_session_hour,
+                "slides_with_the_load_s_churn": self.model.slides_with_churn(self.measured.deletes),
                 "refreshes_at_most": self.model.refreshes_per_session_hour,
                 "refresh_writes_at_most": 2.0 * self.model.refreshes_per_session_hour,
                 "refreshes_with_the_load_s_gap": self.model.refreshes_with_gap(self.request_gap_secs),
@@ -406,7 +419,7 @@ impl Summary {
              | | measured | model |\n|---|---|---|\n\
              | updates | {:.1} ({:.1} HOT) | slides + refresh writes |\n\
              | refreshes (the backend's count) | {:.1} | at most {:.1} (token due after {:.0} s); {:.1} with a session's requests {:.1} s apart |\n\
-             | updates besides 2 per refresh (slides, leases lost...) | {:.1} | {:.1} slides (every {:.0} s in steady state) |\n\
+             | updates besides 2 per refresh (slides, leases lost...) | {:.1} | {:.1} slides (every {:.0} s in steady state); {:.1} with the load's churn (sessions living {:.0} min on average) |\n\
              | inserts (logins) | {:.1} | the load's logins |\n\
              | deletes (logouts, revocations) | {:.1} | the load's logouts and revocations |\n",
             self.session_hours,
@@ -421,6 +434,8 @@ impl Summary {
             m.other_updates,
             model.slides_per_session_hour,
             model.touch_interval_secs,
+            model.slides_with_churn(m.deletes),
+            if m.deletes > 0.0 { 60.0 / m.deletes } else { 0.0 },
             m.inserts,
             m.deletes,
         );
@@ -553,6 +568,11 @@ mod tests {
         assert_eq!(m.refreshes_per_session_hour, 15.0);
         // Requests 60 s apart: a due token waits a minute on average.
         assert_eq!(m.refreshes_with_gap(60.0), 12.0);
+        // No churn: 4 slides; sessions ending 8 times per session-hour (7.5 minutes on
+        // average) rarely reach 15 minutes: 8 / (e² − 1) = 1.25.
+        assert_eq!(m.slides_with_churn(0.0), 4.0);
+        assert!((m.slides_with_churn(8.0) - 1.2521).abs() < 1e-3);
+        assert!((m.slides_with_churn(1e-4) - 4.0).abs() < 1e-3);
         assert_eq!(m.connections, 11.0);
         // One-minute tokens are refreshed half-way; an 8-minute idle timeout slides every 2.
         let m = Model::new(480.0, 60.0, 60.0, 10.0);

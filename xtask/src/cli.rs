@@ -18,7 +18,7 @@ commands:
                     --throwaway-db  a private cluster in target/ even if Postgres runs
   e2e             only the end-to-end tests (after `test` built the SPA)
   soak            the backend under load, then a report (target/soak/report.md);
-                  fails on any error, or if its memory or p99 latency grow
+                  fails on any error, if its memory grows, or (10m and up) its p99
                     --duration D    how long the load runs (default 2m; 1h, 30m...)
                     --sessions N    sessions signed in and kept (default 5000)
                     --clients N     concurrent clients (default 16)

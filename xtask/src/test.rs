@@ -31,7 +31,7 @@ pub const STEPS: &[(&str, &str)] = &[
     ),
     (
         "soak",
-        "two minutes of load on the backend process: no errors, RSS and p99 flat",
+        "two minutes of load on the backend process: no errors, RSS flat",
     ),
 ];
 

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 
-use crate::{dev, test};
+use crate::{dev, soak, test};
 
 pub const USAGE: &str = "\
 usage: cargo xtask <command> [options]
@@ -11,12 +11,21 @@ commands:
   test            run every check CI runs, installing missing tools first
                     --skip STEP   leave a step out (repeatable)
                     --only STEP   run only this step (repeatable)
-                    steps: tools fmt clippy devidp cargo-test spa e2e
+                    steps: tools fmt clippy devidp cargo-test spa e2e soak
   dev             run the stack: Postgres, the dev provider (:4000), the backend (:8080)
                     --watch         also `trunk serve` with live reload on :8081
                     --release       build the backend in release mode
                     --throwaway-db  a private cluster in target/ even if Postgres runs
   e2e             only the end-to-end tests (after `test` built the SPA)
+  soak            the backend under load, then a report (target/soak/report.md);
+                  fails on any error, if its memory grows, or (10m and up) its p99
+                    --duration D    how long the load runs (default 2m; 1h, 30m...)
+                    --sessions N    sessions signed in and kept (default 5000)
+                    --clients N     concurrent clients (default 16)
+                    --rate N        requests a second in all (default 150)
+                    --bucket D      report buckets (default 10s, 1m from 10m up)
+                    --out DIR       where the report goes (default target/soak)
+                    --report-only   write the report again from DIR's samples.json
   tools           only check/install the tools
   help            this text
 
@@ -33,6 +42,7 @@ pub enum Command {
     Test(test::Options),
     Dev(dev::Options),
     E2e,
+    Soak(soak::Options),
     Tools,
     Help,
 }
@@ -85,6 +95,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
             Ok(Command::Dev(options))
         }
         "e2e" => no_options(Command::E2e),
+        "soak" => Ok(Command::Soak(soak::Options::parse(rest)?)),
         "tools" => no_options(Command::Tools),
         "help" | "-h" | "--help" => Ok(Command::Help),
         other => bail!("unknown command `{other}`"),
@@ -116,6 +127,14 @@ mod tests {
         assert!(parse_str("test --skip").is_err());
         assert!(parse_str("dev --fast").is_err());
         assert!(parse_str("e2e extra").is_err());
+        match parse_str("soak --duration 1h --sessions 200").unwrap() {
+            Command::Soak(o) => {
+                assert_eq!(o.duration, std::time::Duration::from_secs(3600));
+                assert_eq!(o.sessions, 200);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(parse_str("soak --duration").is_err());
         assert!(parse_str("deploy").is_err());
     }
 }

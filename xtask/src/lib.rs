@@ -3,6 +3,8 @@
 //! * `cargo xtask test`: every check CI runs, installing whatever this machine lacks first.
 //! * `cargo xtask dev`: Postgres, the dev identity provider and the backend serving the SPA.
 //! * `cargo xtask e2e`: only the browser tests (after a `test` run built everything).
+//! * `cargo xtask soak`: the backend under load for a while, and a report of its memory,
+//!   latency and writes.
 //!
 //! Modules are small and mostly independent; the constants in [`versions`] and [`stack`] are
 //! shared with the tests that check `Dockerfile`, `docker-compose.yml` and `.env.example`.
@@ -19,6 +21,7 @@ pub mod process;
 pub mod random;
 pub mod services;
 pub mod signals;
+pub mod soak;
 pub mod stack;
 pub mod steps;
 pub mod test;

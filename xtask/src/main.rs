@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use xtask::{cli, dev, e2e, test, tools, workspace};
+use xtask::{cli, dev, e2e, soak, test, tools, workspace};
 
 fn main() -> ExitCode {
     let command = match cli::parse(std::env::args().skip(1)) {
@@ -24,6 +24,10 @@ fn main() -> ExitCode {
                 failover: false,
             })
             .and_then(|()| e2e::run(e2e::BackendBuild::Build))
+        }
+        cli::Command::Soak(options) => {
+            xtask::signals::install();
+            soak::run(&options)
         }
         cli::Command::Tools => tools::ensure(tools::Needs::ALL),
         cli::Command::Help => {

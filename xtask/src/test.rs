@@ -5,7 +5,7 @@ use std::process::Command;
 use anyhow::{bail, Result};
 
 use crate::{
-    cmd, e2e, frontend, signals,
+    cmd, e2e, frontend, signals, soak,
     steps::Runner,
     tools::{self, Needs},
     versions, workspace,
@@ -28,6 +28,10 @@ pub const STEPS: &[(&str, &str)] = &[
     (
         "e2e",
         "browser tests against the backend, the SPA and devidp",
+    ),
+    (
+        "soak",
+        "two minutes of load on the backend process: no errors, RSS flat",
     ),
 ];
 
@@ -144,6 +148,7 @@ fn step(name: &str, options: &Options) -> Result<()> {
         } else {
             e2e::BackendBuild::Build
         }),
+        "soak" => soak::run(&soak::Options::default()),
         other => bail!("no step `{other}`"),
     }
 }

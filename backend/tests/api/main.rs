@@ -37,6 +37,7 @@ mod relay;
 mod replicas;
 mod session_hardening;
 mod session_store;
+mod soak;
 mod spa;
 mod store_faults;
 mod throwaway_postgres;

